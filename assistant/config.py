@@ -1,0 +1,129 @@
+"""Settings for every part of Rutinstöd, read from RUTINSTOD_* variables and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration in one place; the CLI and create_app build everything from it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RUTINSTOD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        Path("data"), description="Directory for everything the program writes (index, database)."
+    )
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Folder that `rutinstod run` ingests before serving."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL for the gap log, feedback and index manifest; "
+        "default SQLite in the data directory.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a chroma server (`chroma run`); the embedded client in the "
+        "data directory is used when unset.",
+    )
+    collection: str = Field("rutinstod-chunks", description="Chroma collection name.")
+
+    # Embedding
+    embed_threads: int = Field(
+        2, ge=1, le=64, description="OpenMP threads for query embedding in the server process."
+    )
+    ingest_workers: int = Field(
+        2, ge=1, le=64, description="Embedding worker processes during ingest (one per core)."
+    )
+    embed_batch_size: int = Field(16, ge=1, le=512, description="Chunks per embedding batch.")
+
+    # Chunking
+    chunk_tokens: int = Field(
+        220, ge=50, le=480, description="Target chunk size in tokens (the model reads 512)."
+    )
+    chunk_overlap: int = Field(30, ge=0, le=200, description="Token overlap between chunks.")
+    max_file_mb: float = Field(
+        25.0, gt=0, description="Files larger than this are refused by ingest and upload."
+    )
+
+    # Retrieval
+    top_k: int = Field(6, ge=1, le=50, description="Passages handed to the generator.")
+    candidates: int = Field(
+        40, ge=5, le=500, description="Candidates fetched from each retriever before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+
+    # Answerability gate (calibrated by `rutinstod calibrate`, see README)
+    min_dense_score: float = Field(
+        0.82, description="Refuse when the best passage's cosine similarity is below this."
+    )
+    min_sentence_score: float = Field(
+        0.55,
+        description="Refuse when no sentence's combined query match reaches this score "
+        "(extractive generator).",
+    )
+    min_term_coverage: float = Field(
+        0.34,
+        description="Share of the question's content terms the cited sentences must cover.",
+    )
+
+    # Generation
+    generator: Literal["extractive", "ollama"] = Field(
+        "extractive", description="Answer generator: extractive (embedded) or ollama."
+    )
+    ollama_host: str = Field(
+        "http://127.0.0.1:11434",
+        validation_alias=AliasChoices("RUTINSTOD_OLLAMA_HOST", "OLLAMA_HOST"),
+        description="Ollama server address (OLLAMA_HOST also works).",
+    )
+    ollama_model: str = Field("llama3.1:8b", description="Ollama model name.")
+    ollama_timeout: float = Field(60.0, gt=0, description="Seconds before an Ollama call fails.")
+    ollama_retries: int = Field(1, ge=0, le=5, description="Retries of a failed Ollama call.")
+    max_answer_sentences: int = Field(
+        4, ge=1, le=12, description="Sentences in an extractive answer."
+    )
+
+    # Conversation and web
+    history_turns: int = Field(4, ge=0, le=20, description="Turns kept per conversation.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest accepted question.")
+    host: str = Field("127.0.0.1", description="Address the server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+    caseworker_tokens: list[str] = Field(
+        default_factory=list, description="Bearer tokens that grant the caseworker role."
+    )
+    routine_group_tokens: list[str] = Field(
+        default_factory=list, description="Bearer tokens that grant the routine-group role."
+    )
+    auth_header: str | None = Field(
+        None,
+        description="Trusted reverse-proxy header carrying the role "
+        "(`handlaggare` or `rutingrupp`), e.g. X-Rutinstod-Role.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'rutinstod.sqlite3').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        """Return the embedded chroma directory."""
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Return the directory that holds BM25 index generations."""
+        return self.data_dir / "lexical"
+
+    @property
+    def files_dir(self) -> Path:
+        """Return the directory that keeps copies of uploaded originals."""
+        return self.data_dir / "files"

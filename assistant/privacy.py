@@ -1,0 +1,292 @@
+"""Replace personal data in caseworker text with typed placeholders before it is kept or sent.
+
+Detected, in this order: e-mail addresses, personnummer and samordningsnummer (10 or 12 digits,
+separator `-`, `+`, space or none; real calendar date, day + 60 for samordningsnummer, Luhn check
+digit), Swedish phone numbers, and names.
+
+Limits:
+- Identity numbers that fail the date or check-digit test are left alone on purpose (case numbers,
+  amounts), so a mistyped personnummer is not redacted. A 12-digit number with a future date is
+  accepted. Numbers split in other ways ("8503 12-2384") are not recognised.
+- An unseparated 10-digit number starting with 07 is a mobile number even when it could be a
+  mistyped personnummer; other unseparated 10-digit numbers starting with 0 that begin with a
+  valid date are left alone. Foreign phone numbers are not recognised.
+- Names are best-effort: a known first name (about 300 common in Sweden) followed by another
+  capitalised word, a known surname ending in -son, any capitalised word after a cue such as
+  "heter", "klienten" or "fru", and later repeats of a found name. Unknown names without a cue,
+  names written in lower case, and particles ("von", "af") are missed; a first name followed by an
+  unlisted organisation or place ("Maria Magdalena") is redacted.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from dataclasses import dataclass, field
+
+PERSONNUMMER = "[PERSONNUMMER]"
+SAMORDNINGSNUMMER = "[SAMORDNINGSNUMMER]"
+TELEFON = "[TELEFON]"
+EPOST = "[E-POST]"
+NAMN = "[NAMN]"
+PLACEHOLDERS = {
+    "personnummer": PERSONNUMMER,
+    "samordningsnummer": SAMORDNINGSNUMMER,
+    "telefon": TELEFON,
+    "e-post": EPOST,
+    "namn": NAMN,
+}
+
+_FIRST_NAMES = frozenset(
+    """
+    Anna Eva Maria Karin Sara Kristina Christina Lena Emma Kerstin Marie Ingrid Malin Jenny Hanna
+    Linda Elin Annika Sofia Birgitta Susanne Johanna Monica Inger Ulla Elisabeth Elisabet Julia
+    Carina Helena Åsa Camilla Ida Katarina Margareta Margaretha Linnea Anneli Ebba Amanda Elsa Maja
+    Alice Moa Frida Louise Gunilla Ann Cecilia Josefin Matilda Lisa Agneta Therese Jessica Caroline
+    Karolina Emelie Sandra Anette Madeleine Viktoria Marianne Lotta Pia Petra Ewa Britt Gun Siv
+    Barbro Yvonne Ingela Mona Helen Ella Wilma Olivia Astrid Alva Saga Stella Vera Selma Ellen Freja
+    Signe Agnes Klara Nora Ines Lilly Tyra Ester Thea Ronja Isabelle Isabella Felicia Nathalie
+    Rebecka Rebecca Emilia Mikaela Mia Lina Jennifer Christin Charlotte Charlotta Sofie Sophie Nova
+    Elvira Hedda Majken Liv Iris Edith Sigrid Meja Tilda Hilma Lovisa Emmy Elina Tove Jonna Sanna
+    Anja Nellie Märta Elise Ylva Gunnel Ingegerd Britta Fatima Maryam Mariam Aisha Zainab Amina
+    Leila Yasmin Jasmin Noor Nour Hiba Rania Layla Hawa Hodan Asha Samira Zahra Hana Nadia Aya Elif
+    Zeynep Amira Shirin Olga Irina Natalia Anastasia Agnieszka Katarzyna Joanna Daniela Lars
+    Mikael Michael Anders Johan Per Erik Karl Carl Peter Thomas Tomas Jan Daniel Fredrik Hans
+    Andreas Stefan Mohammed Mohammad Mohamed Muhammad Mats Marcus Markus Magnus Jonas Bengt Oskar
+    Oscar Alexander Niklas Nils Sven Björn Leif Bo Mattias Patrik Henrik Ulf Christer Göran Gustav
+    Gustaf Viktor Kjell Emil David Lennart Robert Simon Rolf Tobias Sebastian Christian Kristian
+    Håkan Anton Joakim Filip Philip William Lucas Lukas Elias Hugo Oliver Liam Noah Adam Axel Theo
+    Vincent Leo Alfred Isak Ludvig Olle Melvin Edvin Albin Viggo Arvid Valter Walter Harry Sixten
+    August Elton Casper Jack Ebbe Otto Alvin Gabriel Jacob Jakob Linus Rasmus Samuel Benjamin Max
+    Kevin Robin Jesper Jimmy Johnny Roger Tommy Kent Stig Sture Åke Gunnar Ingvar Rune Bertil Arne
+    Kurt Roland Torbjörn Kenneth Conny Jörgen Dan Claes Ola Pär Jens Jon Petter Pontus Rickard
+    Richard Ronny Sten Sune Tord Urban Ove Olof Gösta Einar Folke Johannes Jonathan Josef Kalle
+    Malte Måns Noel Vilhelm Wilhelm Ali Ahmed Ahmad Hassan Hussein Omar Abdullah Ibrahim Yusuf
+    Mustafa Mahmoud Khaled Karim Amir Reza Mehmet Abdi Hamza Yasin Hamid Jamal Samir Tariq Bilal
+    Adnan Ismail Osman Aziz Faisal Kamal Rami Fadi Emir Edin Amar Dragan Milan Goran Zoran Marko
+    Ivan Piotr Tomasz Sergej Andrei Juan Carlos José Luis Elliot Ahmet Yousef Abdullahi Lejla
+    """.split()
+)
+_SURNAMES = frozenset(
+    """
+    Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson
+    Pettersson Jonsson Jansson Hansson Bengtsson Jönsson Lindberg Jakobsson Magnusson Olofsson
+    Lindström Lindqvist Lindgren Berg Axelsson Bergström Lundberg Lind Lundgren Lundqvist Mattsson
+    Berglund Fredriksson Sandberg Henriksson Forsberg Sjöberg Wallin Engström Eklund Danielsson
+    Lundin Håkansson Björk Bergman Gunnarsson Holm Wikström Samuelsson Isaksson Fransson Bergqvist
+    Nyström Holmberg Arvidsson Löfgren Söderberg Nyberg Blomqvist Claesson Nordström Mårtensson
+    Lundström Viklund Björklund Eliasson Pålsson Berggren Sandström Nordin Ström Åberg Hermansson
+    Ekström Holmgren Sundberg Hedlund Dahlberg Hellström Sjögren Abrahamsson Falk Öberg Andreasson
+    Blom Ek Martinsson Månsson Åkesson Ali Mohammed Mohamed Ahmed Hassan Hussein Ibrahim Omar Yilmaz
+    """.split()
+)
+_STOP_WORDS = frozenset(
+    """
+    och att som har är om med för till från enligt se vid hos den det de dem hon han hen vi jag du
+    ni min mitt mina din hans hennes deras vår vilken vilka vad hur när var varför kan ska får
+    måste bör vill finns efter innan under över inte ett en på av så men eller även också alla
+    varje ingen hej tack mvh hälsningar fråga svar rutin rutinen riktlinje riktlinjer ansökan
+    beslut bistånd ekonomiskt ekonomi försörjningsstöd utredning handläggning dokumentation
+    insats insatser boende stöd vård omsorg barn unga ungdom familj vuxna äldre missbruk ärende
+    mall blankett bilaga protokoll rapport lag lagen kap kapitel avsnitt sida version nämnd
+    nämnden kommun kommunen region regionen stad staden förvaltning enhet enheten avdelning
+    myndighet lex klienten klient sökande sökanden brukaren patienten handläggare handläggaren
+    socialsekreterare chef barnet sonen dottern mamma pappa januari februari mars april maj juni
+    juli augusti september oktober november december måndag tisdag onsdag torsdag fredag lördag
+    söndag sverige stockholm göteborg malmö uppsala västerås örebro linköping helsingborg
+    jönköping norrköping umeå gävle borås södertälje eskilstuna halmstad växjö karlstad sundsvall
+    luleå östersund trollhättan kalmar falun skövde kristianstad norrvik danmark norge finland
+    syrien somalia irak afghanistan eritrea polen iran turkiet försäkringskassan
+    arbetsförmedlingen migrationsverket skatteverket socialstyrelsen kronofogden polisen
+    pensionsmyndigheten länsstyrelsen tingsrätten förvaltningsrätten kammarrätten överförmyndaren
+    """.split()
+)
+_STOP_SUFFIXES = (
+    "kassan", "förmedlingen", "verket", "myndigheten", "nämnden", "rätten", "styrelsen",
+    "tjänsten", "kommun", "kommunen", "regionen", "förvaltningen", "centralen", "skolan", "huset",
+    "gården", "hemmet", "enheten", "avdelningen", "boendet", "mottagningen", "kyrkan", "stiftelsen",
+    "förbundet", "inspektionen", "gatan", "vägen", "gränd", "torget", "lagen", "stad", "län",
+)
+
+_ID_NUMBER = re.compile(
+    r"(?<!\w)(?<!\d[.,])(?P<century>18|19|20)?(?P<date>\d{6})[-+ \u00a0\u2010-\u2013\u2212]?"
+    r"(?P<tail>\d{4})(?!\w)(?![.,/-]\d)"
+)
+_PHONE = re.compile(
+    r"(?<![\w+])(?<!\d[-/. ])(?P<prefix>(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)"
+    r"(?P<number>[1-9](?:[ -]?\d){6,8})(?!\w)(?![-/.,]?\d)"
+)
+_DATE_LIKE = re.compile(r"0\d-[0-3]\d-(?:19|20)\d\d")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)+[A-Za-z]{2,}(?![\w-])")
+_WORD = r"[A-ZÅÄÖÉÜ][a-zåäöéèüáàíóúñçëï]+(?:-[A-ZÅÄÖÉÜ][a-zåäöéèüáàíóúñçëï]+)*"
+_CAP_WORD = re.compile(_WORD)
+_CAP_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \t]+{_WORD})*(?!\w)")
+_CUE = re.compile(
+    r"(?i:\b(?:heter|hette|kallas|namnet|namn|klient(?:en)?|sökande(?:n)?|brukare(?:n)?|"
+    r"patient(?:en)?|barnet|sonen|dottern|mamma(?:n)?|pappa(?:n)?|modern|fadern|"
+    r"vårdnadshavare(?:n)?|fru|herr|familjen|makarna|eleven|ungdomen|god man|förvaltare(?:n)?)"
+    r"[ \t]*:?[ \t]+)\Z"
+)
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """Redacted text and how many items of each kind were replaced."""
+
+    text: str
+    found: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def redacted(self) -> bool:
+        """Tell whether anything was replaced."""
+        return any(self.found.values())
+
+
+def redact(text: str) -> Redaction:
+    """Replace e-mail addresses, identity numbers, phone numbers and names with placeholders."""
+    found: dict[str, int] = {}
+
+    def replace(kind: str | None, original: str) -> str:
+        if kind is None:
+            return original
+        found[kind] = found.get(kind, 0) + 1
+        return PLACEHOLDERS[kind]
+
+    text = _EMAIL.sub(lambda m: replace("e-post", m[0]), text)
+    text = _ID_NUMBER.sub(lambda m: replace(_id_kind(m["century"], m["date"], m["tail"]), m[0]), text)
+    text = _PHONE.sub(lambda m: replace(_phone_kind(m["prefix"], m["number"]), m[0]), text)
+    spans = _name_spans(text)
+    for start, end in reversed(spans):
+        text = text[:start] + replace("namn", "") + text[end:]
+    return Redaction(text, found)
+
+
+def _date_kind(year: int, mmdd: str) -> str | None:
+    """Return the identity-number kind that a month and day (day + 60 allowed) belong to."""
+    month, day = int(mmdd[:2]), int(mmdd[2:])
+    kind = "personnummer"
+    if day > 60:
+        day, kind = day - 60, "samordningsnummer"
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return kind
+
+
+def _luhn_digit(digits: str) -> int:
+    """Compute the Luhn check digit for a string of digits (weights 2, 1, 2, ...)."""
+    total = 0
+    for position, char in enumerate(digits):
+        product = int(char) * (2 - position % 2)
+        total += product - 9 if product > 9 else product
+    return (10 - total % 10) % 10
+
+
+def _id_kind(century: str | None, date: str, tail: str) -> str | None:
+    """Classify a candidate identity number, or return None when it does not validate."""
+    # Without a century, 20YY has a 29 February exactly when some plausible century does.
+    year = int((century or "20") + date[:2])
+    kind = _date_kind(year, date[2:])
+    if kind is None or _luhn_digit(date + tail[:3]) != int(tail[3]):
+        return None
+    return kind
+
+
+def _phone_kind(prefix: str, number: str) -> str | None:
+    """Return "telefon" when a candidate looks like a Swedish phone number, else None."""
+    groups = re.split(r"[ -]", number)
+    if len(groups) > 1 and len(number) - len(groups[0]) - number.count(" ") - number.count(
+        "-"
+    ) < 5:
+        return None  # "0123-2024", "010312-4567": too few digits after the area code
+    if prefix == "0" and _DATE_LIKE.fullmatch(prefix + number):
+        return None
+    if prefix == "0" and len(groups) == 1 and len(number) == 9 and not number.startswith("7"):
+        if _date_kind(2000 + int(number[:1]), number[1:5]) is not None:
+            return None  # unseparated, starts with a date: more likely a mistyped personnummer
+    return "telefon"
+
+
+def _is_stop(word: str) -> bool:
+    """Tell whether a capitalised word is an ordinary word, place or organisation."""
+    if word in _SURNAMES:
+        return False
+    lower = word.lower()
+    if lower in _STOP_WORDS or lower.endswith(_STOP_SUFFIXES):
+        return True
+    return lower.endswith("s") and lower[:-1] in _STOP_WORDS
+
+
+def _is_first_name(word: str) -> bool:
+    """Tell whether a word (or its first hyphenated part) is a known first name."""
+    return word in _FIRST_NAMES or word.split("-", 1)[0] in _FIRST_NAMES
+
+
+def _base(word: str) -> str:
+    """Strip a genitive -s from a word that is a known name without it."""
+    stem = word[:-1]
+    if word.endswith("s") and (stem in _FIRST_NAMES or stem in _SURNAMES):
+        return stem
+    return word
+
+
+def _name_end(text: str, tokens: list[re.Match[str]], i: int) -> int:
+    """Return the index after a name that starts at tokens[i], or i when none starts there."""
+    word = tokens[i][0]
+    if _is_stop(word) or (i > 0 and tokens[i - 1][0] == "Lex"):
+        return i
+    end = i + 1
+    while end < len(tokens) and end - i < 4 and not _is_stop(tokens[end][0]):
+        end += 1
+    words = [_base(t[0]) for t in tokens[i:end]]
+    if _CUE.search(text, max(0, tokens[i].start() - 30), tokens[i].start()):
+        return end
+    if end > i + 1 and (_is_first_name(word) or any(w in _SURNAMES for w in words[1:])):
+        return end
+    if words[0] in _SURNAMES and words[0].endswith("son"):
+        return i + 1
+    return i
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Find the character spans of names, including later repeats of a found name."""
+    runs = [list(_CAP_WORD.finditer(text, r.start(), r.end())) for r in _CAP_RUN.finditer(text)]
+    spans: list[tuple[int, int]] = []
+    known: set[str] = set()
+    leftovers: list[re.Match[str]] = []
+    for tokens in runs:
+        i = 0
+        while i < len(tokens):
+            end = _name_end(text, tokens, i)
+            if end == i:
+                leftovers.append(tokens[i])
+                i += 1
+                continue
+            spans.append((tokens[i].start(), tokens[end - 1].end()))
+            known.update(_base(t[0]) for t in tokens[i:end])
+            i = end
+    spans.extend(t.span() for t in leftovers if _base(t[0]) in known and not _is_stop(t[0]))
+    return sorted(spans)
+
+
+class RedactingFilter(logging.Filter):
+    """Redact the message, arguments and exception text of every record that passes.
+
+    Attach it to a handler to cover all records the handler writes; attached to a logger it only
+    sees records logged directly on that logger, not those propagated from child loggers.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the record's message with its redacted, fully formatted form."""
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = redact(message).text, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text).text
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info).text
+        return True

@@ -1,0 +1,179 @@
+"""Hybrid retrieval: dense (chroma) and Swedish BM25, fused by reciprocal rank fusion.
+
+Fusion is written here rather than with llama-index's QueryFusionRetriever because the
+answerability gate and the evaluation need each passage's rank and score in each
+retriever, which QueryFusionRetriever folds away.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.catalog import Catalog
+from assistant.lexical import LexicalIndex, SwedishAnalyzer
+from assistant.schemas import Passage
+
+log = logging.getLogger(__name__)
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass
+class Snapshot:
+    """The lexical index and the live chunk set of one index generation on one day."""
+
+    generation: int
+    day: dt.date
+    lexical: LexicalIndex
+    live: set[str]
+    mask: np.ndarray
+
+
+@dataclass
+class RetrievalResult:
+    """Ranked passages plus the query embedding and timings, for the answer pipeline."""
+
+    passages: list[Passage]
+    query_embedding: np.ndarray | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def reciprocal_rank_fusion(
+    rankings: dict[str, list[str]], k: int
+) -> list[tuple[str, float, dict[str, int]]]:
+    """Fuse ranked id lists: score = sum of 1 / (k + rank) over the lists an id is in."""
+    scores: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for name, ids in rankings.items():
+        for rank, item in enumerate(ids, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            ranks.setdefault(item, {})[name] = rank
+    ordered = sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
+    return [(item, score, ranks[item]) for item, score in ordered]
+
+
+class HybridRetriever:
+    """Find the passages that best match a question, from documents valid today."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        vectors: Any,
+        embed_query: Callable[[str], np.ndarray],
+        lexical_dir: Path,
+        candidates: int = 40,
+        rrf_k: int = 60,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.catalog = catalog
+        self.vectors = vectors
+        self.embed_query = embed_query
+        self.lexical_dir = lexical_dir
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.today = today
+        self._analyzer: SwedishAnalyzer | None = None
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def analyzer(self) -> SwedishAnalyzer:
+        """Return the Swedish analyzer, loading its word lists on first use."""
+        if self._analyzer is None:
+            self._analyzer = SwedishAnalyzer()
+        return self._analyzer
+
+    def snapshot(self) -> Snapshot:
+        """Return the current snapshot, reloading it when ingest committed a new generation."""
+        generation, day = self.catalog.generation(), self.today()
+        current = self._snapshot
+        if current and current.generation == generation and current.day == day:
+            return current
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.generation != generation or current.day != day:
+                current = self._load(generation, day)
+                self._snapshot = current
+        return current
+
+    def _load(self, generation: int, day: dt.date) -> Snapshot:
+        directory = self.lexical_dir / f"gen-{generation}"
+        if generation and directory.exists():
+            lexical = LexicalIndex.load(directory, self.analyzer)
+        else:
+            lexical = LexicalIndex.build([], [], self.analyzer)
+        _, live = self.catalog.live_chunk_ids(day)
+        mask = np.array([cid in live for cid in lexical.chunk_ids], dtype=np.float32)
+        log.info("Index generation %s loaded: %d passages in use", generation, len(live))
+        return Snapshot(generation, day, lexical, live, mask)
+
+    def retrieve(self, question: str, k: int, mode: str = "hybrid") -> RetrievalResult:
+        """Return the top k passages for a question, by hybrid, dense or lexical ranking."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        timings: dict[str, float] = {}
+        snap = self.snapshot()
+        rankings: dict[str, list[str]] = {}
+        dense: dict[str, float] = {}
+        lexical: dict[str, float] = {}
+        embedding = None
+        if mode in {"hybrid", "dense"}:
+            started = time.perf_counter()
+            embedding = self.embed_query(question)
+            timings["embed"] = time.perf_counter() - started
+            started = time.perf_counter()
+            hits = self.vectors.query(embedding, self.candidates, snap.day)
+            dense = {cid: score for cid, score in hits if cid in snap.live}
+            rankings["dense"] = list(dense)
+            timings["dense"] = time.perf_counter() - started
+        if mode in {"hybrid", "lexical"}:
+            started = time.perf_counter()
+            hits = snap.lexical.search(question, self.candidates, snap.mask)
+            lexical = {cid: score for cid, score in hits if cid in snap.live}
+            rankings["lexical"] = list(lexical)
+            timings["lexical"] = time.perf_counter() - started
+        started = time.perf_counter()
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
+        passages = self._passages(fused, dense, lexical)
+        timings["fuse"] = time.perf_counter() - started
+        return RetrievalResult(passages, embedding, timings)
+
+    def _passages(
+        self,
+        fused: list[tuple[str, float, dict[str, int]]],
+        dense: dict[str, float],
+        lexical: dict[str, float],
+    ) -> list[Passage]:
+        views = self.catalog.chunks([cid for cid, _, _ in fused])
+        passages = []
+        for cid, score, ranks in fused:
+            view = views.get(cid)
+            if view is None:
+                continue
+            doc = view.document
+            passages.append(
+                Passage(
+                    chunk_id=cid,
+                    document_id=doc.id,
+                    document=doc.file_name,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    section=view.chunk.section,
+                    page=view.chunk.page,
+                    valid_from=doc.valid_from.isoformat() if doc.valid_from else None,
+                    text=view.chunk.text,
+                    score=score,
+                    dense_score=dense.get(cid),
+                    lexical_score=lexical.get(cid),
+                    ranks=ranks,
+                )
+            )
+        return passages

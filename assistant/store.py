@@ -1,0 +1,128 @@
+"""The dense vector index: chroma (embedded or server) through llama-index's ChromaVectorStore."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.config import Settings
+from assistant.schemas import Chunk, DocumentMeta
+
+NO_END = 99991231
+GET_PAGE = 5000
+
+
+def date_key(day: dt.date | None) -> int:
+    """Encode a date as yyyymmdd so chroma can compare it; no date means 'never ends'."""
+    return NO_END if day is None else day.year * 10000 + day.month * 100 + day.day
+
+
+def make_chroma_client(settings: Settings) -> Any:
+    """Connect to the chroma server at RUTINSTOD_CHROMA_URL, or open the embedded store."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class VectorIndex:
+    """Chunk embeddings in one chroma collection with the metadata retrieval filters on."""
+
+    def __init__(self, client: Any, collection: str) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        # Our own embeddings are passed in; chroma's default embedding function would
+        # try to download a model, so none is set.
+        self._collection = client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self._store = ChromaVectorStore(chroma_collection=self._collection)
+
+    def add(self, meta: DocumentMeta, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        """Store the chunks of one document with their embeddings."""
+        from llama_index.core.schema import TextNode
+
+        nodes = [
+            TextNode(
+                id_=chunk.id,
+                text=chunk.text,
+                embedding=vector.tolist(),
+                metadata={
+                    "document_id": meta.id,
+                    "doc_type": meta.doc_type,
+                    "valid_to": date_key(meta.valid_to),
+                },
+            )
+            for chunk, vector in zip(chunks, embeddings, strict=True)
+        ]
+        if nodes:
+            self._store.add(nodes)
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Return which of the given chunk ids are stored already."""
+        found: set[str] = set()
+        for start in range(0, len(ids), GET_PAGE):
+            page = list(ids[start : start + GET_PAGE])
+            found.update(self._collection.get(ids=page, include=[])["ids"])
+        return found
+
+    def all_ids(self) -> set[str]:
+        """Return every stored chunk id."""
+        ids: set[str] = set()
+        offset = 0
+        while True:
+            page = self._collection.get(include=[], limit=GET_PAGE, offset=offset)["ids"]
+            ids.update(page)
+            if len(page) < GET_PAGE:
+                return ids
+            offset += GET_PAGE
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        for start in range(0, len(ids), GET_PAGE):
+            self._store.delete_nodes(node_ids=list(ids[start : start + GET_PAGE]))
+
+    def count(self) -> int:
+        """Return the number of stored chunks."""
+        return int(self._collection.count())
+
+    def query(self, embedding: np.ndarray, k: int, today: dt.date) -> list[tuple[str, float]]:
+        """Return up to k (chunk id, cosine similarity) of documents still valid today."""
+        from llama_index.core.vector_stores.types import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
+        if self.count() == 0:
+            return []
+        filters = MetadataFilters(
+            filters=[
+                MetadataFilter(key="valid_to", operator=FilterOperator.GTE, value=date_key(today))
+            ]
+        )
+        query = VectorStoreQuery(
+            query_embedding=embedding.tolist(), similarity_top_k=k, filters=filters
+        )
+        result = self._store.query(query)
+        # ChromaVectorStore reports exp(-distance); with cosine space, cosine = 1 - distance.
+        return [
+            (node_id, 1.0 + math.log(max(similarity, 1e-12)))
+            for node_id, similarity in zip(result.ids or [], result.similarities or [], strict=True)
+        ]

@@ -1,0 +1,91 @@
+"""Cut a loaded document into sections by heading, and sections into token-sized chunks."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass, field
+
+from llama_index.core import Document
+from llama_index.core.node_parser import SentenceSplitter
+
+from assistant.schemas import Chunk
+from ingest.loaders import Block
+
+SECTION_SEPARATOR = " › "
+
+
+@dataclass
+class Section:
+    """Consecutive blocks under one heading path, with the page each part starts on."""
+
+    headings: tuple[str, ...]
+    text: str = ""
+    offsets: list[int] = field(default_factory=list)
+    pages: list[int | None] = field(default_factory=list)
+
+    def add(self, block: Block) -> None:
+        """Append a block's text, remembering where its page starts."""
+        if self.text:
+            self.text += "\n\n"
+        self.offsets.append(len(self.text))
+        self.pages.append(block.page)
+        self.text += block.text
+
+    def page_at(self, offset: int) -> int | None:
+        """Return the page that the character at an offset lies on."""
+        index = max(bisect.bisect_right(self.offsets, offset) - 1, 0)
+        return self.pages[index] if self.pages else None
+
+
+def group_sections(blocks: list[Block]) -> list[Section]:
+    """Group consecutive blocks that share a heading path into sections."""
+    sections: list[Section] = []
+    for block in blocks:
+        if not sections or sections[-1].headings != block.headings:
+            sections.append(Section(block.headings))
+        sections[-1].add(block)
+    return sections
+
+
+def section_label(headings: tuple[str, ...], title: str) -> str | None:
+    """Join a heading path for display, leaving out a top heading that repeats the title."""
+    parts = list(headings)
+    if parts and parts[0].strip().lower() == title.strip().lower():
+        parts = parts[1:]
+    return SECTION_SEPARATOR.join(parts) or None
+
+
+class Chunker:
+    """Split sections with llama-index's SentenceSplitter, keeping section and page."""
+
+    def __init__(self, chunk_tokens: int, overlap: int) -> None:
+        self._splitter = SentenceSplitter(
+            chunk_size=chunk_tokens, chunk_overlap=overlap, paragraph_separator="\n\n"
+        )
+
+    def chunk(
+        self, document_id: str, content_hash: str, title: str, blocks: list[Block]
+    ) -> list[Chunk]:
+        """Return the document's chunks in reading order with deterministic ids."""
+        chunks: list[Chunk] = []
+        for section in group_sections(blocks):
+            label = section_label(section.headings, title)
+            nodes = self._splitter.get_nodes_from_documents([Document(text=section.text)])
+            for node in nodes:
+                start = node.start_char_idx or 0
+                end = max((node.end_char_idx or start + 1) - 1, start)
+                ordinal = len(chunks)
+                digest = hashlib.sha256(f"{document_id}:{content_hash}:{ordinal}".encode())
+                chunks.append(
+                    Chunk(
+                        id=digest.hexdigest()[:24],
+                        document_id=document_id,
+                        ordinal=ordinal,
+                        section=label,
+                        page=section.page_at(start),
+                        page_end=section.page_at(end),
+                        text=node.get_content().strip(),
+                    )
+                )
+        return [c for c in chunks if c.text]

@@ -1,0 +1,352 @@
+"""Read PDF, DOCX, Markdown, HTML and text files into blocks of text under their headings."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.errors import UnreadableFileError
+
+# A numbered heading such as "3 Handläggning" or "3.1 Kontoutdrag" on a line of its own.
+# PDFs and plain text carry no heading markup, so numbering is what marks a section there.
+NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\n]{1,90})$")
+PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
+MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_DOCX_RATIO = 150
+
+
+@dataclass
+class Block:
+    """A run of text under one heading path, on one page where the format has pages."""
+
+    headings: tuple[str, ...]
+    text: str
+    page: int | None = None
+
+
+@dataclass
+class LoadedFile:
+    """What a loader found in a file: its blocks, page count and embedded metadata."""
+
+    blocks: list[Block]
+    pages: int | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+class HeadingTracker:
+    """Keep the current heading path while a document is read top to bottom."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, str]] = []
+
+    def enter(self, level: int, title: str) -> None:
+        """Open a heading at a level, closing any at the same level or deeper."""
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        self._stack.append((level, title.strip()))
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Return the open headings, outermost first."""
+        return tuple(title for _, title in self._stack)
+
+
+def _blocks_from_lines(lines: list[str], page: int | None, tracker: HeadingTracker) -> list[Block]:
+    """Split plain lines into blocks at numbered headings."""
+    blocks: list[Block] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = _join_lines(buffer)
+        if text:
+            blocks.append(Block(tracker.path, text, page))
+        buffer.clear()
+
+    for raw in lines:
+        line = raw.strip()
+        match = NUMBERED_HEADING.match(line)
+        if match and not line.endswith((".", ",", ";", ":")):
+            flush()
+            tracker.enter(match.group(1).count(".") + 2, line)
+        elif line and not PAGE_FOOTER.match(line):
+            buffer.append(line)
+        elif not line and buffer and buffer[-1] != "":
+            buffer.append("")
+    flush()
+    return blocks
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join wrapped lines into paragraphs, keeping blank lines as paragraph breaks."""
+    paragraphs = " ".join(lines).split("  ")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+
+
+def load_pdf(data: bytes) -> LoadedFile:
+    """Extract each page's text with pypdf, keeping page numbers and numbered sections."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError, PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFileError("PDF-filen är krypterad och kräver lösenord.")
+        tracker = HeadingTracker()
+        blocks: list[Block] = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            blocks += _blocks_from_lines(text.splitlines(), number, tracker)
+        pages = len(reader.pages)
+        info = reader.metadata or {}
+        title = str(info.get("/Title") or "").strip()
+    except UnreadableFileError:
+        raise
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UnreadableFileError(f"PDF-filen är skadad och kunde inte läsas ({exc}).") from exc
+    if not any(block.text.strip() for block in blocks):
+        raise UnreadableFileError(
+            "PDF-filen innehåller ingen text (skannad bild?). Texttolkning (OCR) stöds inte."
+        )
+    return LoadedFile(blocks, pages, {"title": title} if title else {})
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse archives that are not zip files or would unpack to an absurd size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFileError("DOCX-filen är skadad (inte ett giltigt zip-arkiv).") from exc
+    unpacked = sum(info.file_size for info in infos)
+    packed = max(sum(info.compress_size for info in infos), 1)
+    if unpacked > MAX_DOCX_UNCOMPRESSED or unpacked / packed > MAX_DOCX_RATIO:
+        raise UnreadableFileError(
+            "DOCX-filen packas upp till en orimlig storlek (möjlig zip-bomb) och läses inte."
+        )
+
+
+def _docx_table_text(table: Any) -> str:
+    """Render a table as 'header: value' lines, one line a row."""
+    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
+    if not rows:
+        return ""
+    header, body = rows[0], rows[1:]
+    if len(header) < 2 or not body:
+        return "\n".join(" | ".join(row) for row in rows)
+    lines = []
+    for row in body:
+        pairs = [f"{h}: {v}" if h else v for h, v in zip(header, row, strict=False) if v]
+        lines.append("; ".join(pairs) + ".")
+    return "\n".join(lines)
+
+
+def _heading_level(style_name: str) -> int | None:
+    """Return the heading level a paragraph style stands for, or None."""
+    name = style_name.lower()
+    if name == "title" or name == "rubrik":
+        return 1
+    match = re.match(r"(?:heading|rubrik)\s*(\d)", name)
+    return int(match.group(1)) + 1 if match else None
+
+
+def load_docx(data: bytes) -> LoadedFile:
+    """Read a DOCX in body order: heading styles open sections, tables become text."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    _check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for a broken package
+        raise UnreadableFileError(f"DOCX-filen är skadad och kunde inte läsas ({exc}).") from exc
+    tracker = HeadingTracker()
+    blocks: list[Block] = []
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = Paragraph(element, document)
+            text = paragraph.text.strip()
+            level = _heading_level(paragraph.style.name if paragraph.style else "")
+            if level is not None and text:
+                tracker.enter(level, text)
+            elif text:
+                blocks.append(Block(tracker.path, text))
+        elif tag == "tbl":
+            text = _docx_table_text(Table(element, document))
+            if text:
+                blocks.append(Block(tracker.path, text))
+    if not blocks:
+        raise UnreadableFileError("DOCX-filen innehåller ingen text.")
+    props = document.core_properties
+    properties = {
+        "title": props.title,
+        "type": props.category,
+        "owner": props.author,
+        "version": props.version,
+        "valid_from": props.created.date().isoformat() if props.created else None,
+    }
+    return LoadedFile(blocks, None, {k: v for k, v in properties.items() if v})
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Split YAML front matter from a Markdown text."""
+    if not text.startswith("---"):
+        return {}, text
+    end = text.find("\n---", 3)
+    if end == -1:
+        return {}, text
+    try:
+        meta = yaml.safe_load(text[3:end]) or {}
+    except yaml.YAMLError as exc:
+        message = f"Front matter i Markdown-filen är inte giltig YAML: {exc}"
+        raise UnreadableFileError(message) from exc
+    if not isinstance(meta, dict):
+        raise UnreadableFileError("Front matter i Markdown-filen måste vara nyckel: värde-par.")
+    return meta, text[end + 4 :].lstrip("\n")
+
+
+def _strip_markdown(line: str) -> str:
+    """Remove inline Markdown markup that adds nothing to the text."""
+    line = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", line)
+    line = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line)
+    line = re.sub(r"(\*\*|__|`)", "", line)
+    if re.fullmatch(r"\|?[\s:|-]+\|?", line):
+        return ""
+    return line.strip("| ").replace(" | ", "; ") if line.startswith("|") else line
+
+
+def load_markdown(data: bytes) -> LoadedFile:
+    """Read Markdown: front matter as metadata, '#' headings as sections."""
+    meta, body = split_front_matter(decode_text(data))
+    tracker = HeadingTracker()
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    in_code = False
+
+    def flush() -> None:
+        text = "\n".join(buffer).strip()
+        text = re.sub(r"\n{3,}", "\n\n", text)
+        if text:
+            blocks.append(Block(tracker.path, text))
+        buffer.clear()
+
+    for line in body.splitlines():
+        if line.strip().startswith("```"):
+            in_code = not in_code
+            continue
+        heading = None if in_code else re.match(r"^(#{1,6})\s+(.+?)\s*#*$", line)
+        if heading:
+            flush()
+            tracker.enter(len(heading.group(1)), heading.group(2))
+        else:
+            buffer.append(_strip_markdown(line.rstrip()))
+    flush()
+    if not blocks:
+        raise UnreadableFileError("Markdown-filen innehåller ingen text.")
+    if "title" not in meta:
+        first = next((b.headings[0] for b in blocks if b.headings), None)
+        if first:
+            meta["title"] = first
+    return LoadedFile(blocks, None, meta)
+
+
+def load_html(data: bytes) -> LoadedFile:
+    """Read HTML: h1-h6 as sections, paragraphs, lists and tables as text."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(data), "html.parser")
+    for tag in soup(["script", "style", "nav", "noscript", "template"]):
+        tag.decompose()
+    properties: dict[str, Any] = {}
+    if soup.title and soup.title.string:
+        properties["title"] = soup.title.string.strip()
+    for meta in soup.find_all("meta"):
+        name = str(meta.get("name") or "")
+        if name.startswith("rutinstod:") and meta.get("content"):
+            properties[name.split(":", 1)[1]] = str(meta["content"]).strip()
+    tracker = HeadingTracker()
+    blocks: list[Block] = []
+    for node in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "tr", "pre"]):
+        if node.name in {"p", "li"} and node.find_parent(["li", "table"]) is not None:
+            continue
+        text = " ".join(node.get_text(" ", strip=True).split())
+        if not text:
+            continue
+        if node.name.startswith("h"):
+            tracker.enter(int(node.name[1]), text)
+        elif node.name == "tr":
+            cells = [c.get_text(" ", strip=True) for c in node.find_all(["td", "th"])]
+            blocks.append(Block(tracker.path, "; ".join(c for c in cells if c)))
+        else:
+            blocks.append(Block(tracker.path, text))
+    if not blocks:
+        raise UnreadableFileError("HTML-filen innehåller ingen text.")
+    return LoadedFile(_merge_adjacent(blocks), None, properties)
+
+
+def _merge_adjacent(blocks: list[Block]) -> list[Block]:
+    """Merge consecutive blocks under the same headings on the same page."""
+    merged: list[Block] = []
+    for block in blocks:
+        last = merged[-1] if merged else None
+        if last and last.headings == block.headings and last.page == block.page:
+            last.text = f"{last.text}\n{block.text}"
+        else:
+            merged.append(Block(block.headings, block.text, block.page))
+    return merged
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), else Windows-1252 if that gives clean text."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1252", errors="replace")
+    if "\ufffd" in text or re.search(r"[\x00-\x08\x0b\x0e-\x1f]", text):
+        raise UnreadableFileError(
+            "Filen är inte giltig UTF-8-text och kunde inte heller läsas som Windows-1252."
+        )
+    return text
+
+
+def load_text(data: bytes) -> LoadedFile:
+    """Read plain text, treating numbered lines as section headings."""
+    text = decode_text(data)
+    if re.search(r"[\x00-\x08\x0e-\x1f]", text):
+        raise UnreadableFileError("Textfilen innehåller binära tecken och är inte läsbar text.")
+    blocks = _blocks_from_lines(text.splitlines(), None, HeadingTracker())
+    if not blocks:
+        raise UnreadableFileError("Textfilen innehåller ingen text.")
+    return LoadedFile(_merge_adjacent(blocks), None, {})
+
+
+LOADERS: dict[str, Callable[[bytes], LoadedFile]] = {
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".html": load_html,
+    ".htm": load_html,
+    ".txt": load_text,
+}
+
+
+def load_file(path: Path, data: bytes) -> LoadedFile:
+    """Pick the loader by file extension and run it on the file's bytes."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        kind = path.suffix or "saknas"
+        supported = "PDF, DOCX, Markdown, HTML, text"
+        raise UnreadableFileError(f"Okänt filformat ({kind}); stöds: {supported}.")
+    if not data.strip():
+        raise UnreadableFileError("Filen är tom.")
+    return loader(data)

@@ -1,0 +1,112 @@
+"""Resolve a document's metadata from its sidecar, its own properties and sensible defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.schemas import DOCUMENT_TYPES, DocumentMeta
+from ingest.errors import UnreadableFileError
+
+# Folder names that give a document its type when nothing else does.
+FOLDER_TYPES = {
+    "rutiner": "rutin",
+    "rutin": "rutin",
+    "riktlinjer": "riktlinje",
+    "riktlinje": "riktlinje",
+    "avvikelseanalyser": "avvikelseanalys",
+    "avvikelser": "avvikelseanalys",
+    "avvikelseanalys": "avvikelseanalys",
+}
+TYPE_ALIASES = {
+    "ovrigt": "övrigt",
+    "annat": "övrigt",
+    "rutiner": "rutin",
+    "riktlinjer": "riktlinje",
+}
+SIDECAR_SUFFIX = ".meta.yaml"
+
+
+def sidecar_path(path: Path) -> Path | None:
+    """Return the sidecar beside a file (NAME.meta.yaml or NAME.ext.meta.yaml), if any."""
+    for candidate in (path.with_name(path.stem + SIDECAR_SUFFIX), Path(f"{path}{SIDECAR_SUFFIX}")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """Read a sidecar file's key-value pairs."""
+    sidecar = sidecar_path(path)
+    if sidecar is None:
+        return {}
+    try:
+        data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        message = f"Metadatafilen {sidecar.name} är inte giltig YAML: {exc}"
+        raise UnreadableFileError(message) from exc
+    if not isinstance(data, dict):
+        message = f"Metadatafilen {sidecar.name} måste innehålla nyckel: värde-par."
+        raise UnreadableFileError(message)
+    return data
+
+
+def parse_date(value: Any, field: str) -> dt.date | None:
+    """Parse an ISO date (or a YAML date) from a metadata field."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError as exc:
+        message = f"Fältet {field} är inget giltigt datum (ÅÅÅÅ-MM-DD): {value!r}"
+        raise UnreadableFileError(message) from exc
+
+
+def normalize_type(value: Any) -> str:
+    """Map a written document type onto one of the known types."""
+    text = str(value).strip().lower()
+    text = TYPE_ALIASES.get(text, text)
+    if text not in DOCUMENT_TYPES:
+        allowed = ", ".join(DOCUMENT_TYPES)
+        raise UnreadableFileError(f"Okänd dokumenttyp {value!r}; tillåtna: {allowed}.")
+    return text
+
+
+def default_type(path: Path) -> str:
+    """Take the type from the nearest folder with a known name, else 'övrigt'."""
+    for parent in path.parents:
+        if parent.name.lower() in FOLDER_TYPES:
+            return FOLDER_TYPES[parent.name.lower()]
+    return "övrigt"
+
+
+def resolve_meta(
+    path: Path, properties: dict[str, Any], first_heading: str | None, content_hash: str
+) -> DocumentMeta:
+    """Merge sidecar over file properties over defaults into a DocumentMeta."""
+    merged = {k: v for k, v in properties.items() if v not in (None, "")}
+    merged.update({k: v for k, v in read_sidecar(path).items() if v not in (None, "")})
+    title = str(merged.get("title") or first_heading or path.stem.replace("_", " ").capitalize())
+    doc_type = normalize_type(merged["type"]) if "type" in merged else default_type(path)
+    valid_from = parse_date(merged.get("valid_from"), "valid_from")
+    valid_to = parse_date(merged.get("valid_to"), "valid_to")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise UnreadableFileError("valid_to ligger före valid_from i dokumentets metadata.")
+    return DocumentMeta(
+        title=title.strip(),
+        doc_type=doc_type,
+        owner=str(merged["owner"]).strip() if merged.get("owner") else None,
+        version=str(merged["version"]).strip() if merged.get("version") else None,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source_path=str(path.resolve()),
+        file_name=path.name,
+        content_hash=content_hash,
+    )
