@@ -15,7 +15,9 @@ import typer
 
 from assistant.config import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False
+)
 
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (RUTINSTOD_DATA_DIR).")
@@ -95,6 +97,107 @@ def search(
         if where:
             typer.echo(f"   {where}")
         typer.echo("   " + " ".join(p.text.split())[:300])
+
+
+def print_response(response: object) -> None:
+    """Print an answer with its citations listed underneath."""
+    from assistant.answer import ChatResponse
+
+    assert isinstance(response, ChatResponse)
+    for notice in response.notices:
+        typer.echo(f"OBS: {notice}")
+    typer.echo(response.answer)
+    if response.citations:
+        typer.echo("\nKällor:")
+    for c in response.citations:
+        p = c.passage
+        where = ", ".join(x for x in (p.section, f"s. {p.page}" if p.page else None) if x)
+        typer.echo(f"  [{c.id}] {p.title} ({p.doc_type}, {p.document}) {where}")
+        typer.echo(f"      ”{c.quote}”")
+    if response.lessons:
+        typer.echo("\nTidigare avvikelser:")
+        for c in response.lessons:
+            typer.echo(f"  - {c.passage.title}, {c.passage.section or ''}")
+    if response.gap_id:
+        typer.echo(f"\nFrågan är loggad för rutingruppen (ärende {response.gap_id[:8]}).")
+        for n in response.nearest:
+            typer.echo(f"  Närmaste: {n['title']} ({n['document']})")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Swedish.")],
+    conversation: Annotated[str | None, typer.Option(help="Conversation id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Answer a question in the terminal, with the citations listed under the answer."""
+    from assistant.components import Components
+
+    components = Components.build(load_settings(data_dir))
+    try:
+        response = components.pipeline.ask(question, conversation)
+    finally:
+        components.close()
+    if as_json:
+        typer.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_response(response)
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (RUTINSTOD_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (RUTINSTOD_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve the chat, the routine group's pages and the JSON API."""
+    import os
+
+    import uvicorn
+
+    from web.app import configure_logging, create_app
+    from web.auth import auth_configured
+
+    settings = load_settings(data_dir, host=host, port=port)
+    if settings.host not in LOOPBACK and not auth_configured(settings):
+        typer.echo(
+            f"Vägrar lyssna på {settings.host} utan inloggning; sätt RUTINSTOD_CASEWORKER_TOKENS "
+            "och RUTINSTOD_ROUTINE_GROUP_TOKENS eller RUTINSTOD_AUTH_HEADER.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    configure_logging()
+    typer.echo(f"Rutinstöd svarar på http://{settings.host}:{settings.port}/")
+    if workers > 1:
+        os.environ["RUTINSTOD_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run(
+            "web.server:app",
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_config=None,
+        )
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@app.command()
+def run(
+    corpus: Annotated[Path | None, typer.Option(help="Folder to ingest first.")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Ingest the corpus (unchanged files are skipped), then serve on localhost."""
+    from ingest.pipeline import ingest as run_ingest
+
+    settings = load_settings(data_dir)
+    summary = run_ingest(settings, [corpus or settings.corpus_dir], prune=True)
+    print_ingest_summary(summary)
+    serve(host=None, port=None, workers=1, data_dir=data_dir)
 
 
 def main() -> None:

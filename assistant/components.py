@@ -5,16 +5,48 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
+from assistant.answer import AnswerPipeline, Thresholds
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.database import Database
 from assistant.embeddings import E5Embedder
+from assistant.extractive import ExtractiveGenerator
+from assistant.gaps import GapLog
+from assistant.generation import FallbackGenerator, Generator, GeneratorHealth, OllamaGenerator
 from assistant.retrieval import HybridRetriever
+
+
+def build_generator(
+    settings: Settings,
+    retriever: HybridRetriever,
+    embedder: E5Embedder,
+    transport: httpx.BaseTransport | None = None,
+) -> Generator:
+    """Return the configured generator; Ollama always falls back to the extractive one."""
+    extractive = ExtractiveGenerator(
+        retriever.analyzer,
+        embedder.embed_sentences,
+        min_sentence_score=settings.min_sentence_score,
+        min_term_coverage=settings.min_term_coverage,
+        max_sentences=settings.max_answer_sentences,
+    )
+    if settings.generator == "extractive":
+        return extractive
+    ollama = OllamaGenerator(
+        settings.ollama_host,
+        settings.ollama_model,
+        timeout=settings.ollama_timeout,
+        retries=settings.ollama_retries,
+        transport=transport,
+    )
+    return FallbackGenerator(ollama, extractive)
 
 
 @dataclass
 class Components:
-    """The database, embedding model, vector index and retriever of one process."""
+    """The database, embedding model, index, retriever and answer pipeline of one process."""
 
     settings: Settings
     database: Database
@@ -22,10 +54,15 @@ class Components:
     embedder: E5Embedder
     vectors: Any
     retriever: HybridRetriever
+    gaps: GapLog
+    generator: Generator
+    pipeline: AnswerPipeline
 
     @classmethod
-    def build(cls, settings: Settings) -> Components:
-        """Open the database and vector store and load the embedding model."""
+    def build(
+        cls, settings: Settings, ollama_transport: httpx.BaseTransport | None = None
+    ) -> Components:
+        """Open the database and vector store, load the model, assemble the pipeline."""
         from assistant.store import VectorIndex, make_chroma_client
 
         database = Database(settings.resolved_database_url)
@@ -40,7 +77,23 @@ class Components:
             candidates=settings.candidates,
             rrf_k=settings.rrf_k,
         )
-        return cls(settings, database, catalog, embedder, vectors, retriever)
+        gaps = GapLog(database, embed=embedder.embed_query)
+        generator = build_generator(settings, retriever, embedder, ollama_transport)
+        thresholds = Thresholds(settings.min_dense_score, settings.top_k, settings.history_turns)
+        pipeline = AnswerPipeline(retriever, generator, gaps, thresholds, retriever.analyzer)
+        return cls(
+            settings, database, catalog, embedder, vectors, retriever, gaps, generator, pipeline
+        )
+
+    def warm_up(self) -> None:
+        """Load word lists, the index snapshot and the model before the first question."""
+        self.retriever.retrieve("ekonomiskt bistånd", 1)
+        self.embedder.embed_sentences(["Uppvärmning."])
+
+    def generator_health(self) -> GeneratorHealth:
+        """Report the generator's state for /readyz."""
+        health = getattr(self.generator, "health", None)
+        return health() if health else GeneratorHealth(self.generator.name, "ok", "inbyggd")
 
     def close(self) -> None:
         """Release database connections."""

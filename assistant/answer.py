@@ -1,0 +1,232 @@
+"""The answer pipeline: redact, rewrite follow-ups, retrieve, gate, generate, validate, log.
+
+stream() is the primitive; ask() collects it. The HTTP API, the terminal command and
+the evaluation all go through the same AnswerPipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.citations import Citation, validate_citations
+from assistant.conversation import standalone_question
+from assistant.database import AnswerRow
+from assistant.gaps import GapLog
+from assistant.generation import STREAM_RESET, GenerationRequest, Generator
+from assistant.lexical import SwedishAnalyzer
+from assistant.privacy import redact
+from assistant.prompts import INGET_SVAR, NOTICE_REDACTED, REFUSAL_TEXT
+from assistant.retrieval import HybridRetriever
+from assistant.schemas import Passage
+
+log = logging.getLogger(__name__)
+LESSON_TYPE = "avvikelseanalys"
+
+
+@dataclass
+class ChatResponse:
+    """Everything the API returns for one question."""
+
+    answer: str
+    answered: bool
+    question: str
+    conversation_id: str
+    answer_id: str
+    generator: str
+    redacted: bool
+    citations: list[Citation] = field(default_factory=list)
+    lessons: list[Citation] = field(default_factory=list)
+    nearest: list[dict[str, Any]] = field(default_factory=list)
+    gap_id: str | None = None
+    notices: list[str] = field(default_factory=list)
+    standalone_question: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the response as the API's JSON object."""
+        return {
+            "answer": self.answer,
+            "answered": self.answered,
+            "question": self.question,
+            "citations": [c.as_dict() for c in self.citations],
+            "lessons": [c.as_dict() for c in self.lessons],
+            "nearest": self.nearest,
+            "gap_id": self.gap_id,
+            "conversation_id": self.conversation_id,
+            "answer_id": self.answer_id,
+            "redacted": self.redacted,
+            "generator": self.generator,
+            "notices": self.notices,
+        }
+
+
+@dataclass
+class AnswerEvent:
+    """One step of a streamed answer: a token, a reset of what came before, or the end."""
+
+    kind: str  # token, reset, final
+    text: str = ""
+    response: ChatResponse | None = None
+
+
+@dataclass
+class Thresholds:
+    """The retrieval part of the answerability gate."""
+
+    min_dense_score: float
+    top_k: int
+    history_turns: int
+
+
+class AnswerPipeline:
+    """Answers a caseworker's question from the routines, or logs it as a gap."""
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        generator: Generator,
+        gaps: GapLog,
+        thresholds: Thresholds,
+        analyzer: SwedishAnalyzer,
+    ) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.gaps = gaps
+        self.thresholds = thresholds
+        self.analyzer = analyzer
+
+    def ask(self, question: str, conversation_id: str | None = None) -> ChatResponse:
+        """Answer a question and return the full response."""
+        for event in self.stream(question, conversation_id):
+            if event.kind == "final" and event.response is not None:
+                return event.response
+        raise RuntimeError("the answer stream ended without a response")
+
+    def stream(self, question: str, conversation_id: str | None = None) -> Iterator[AnswerEvent]:
+        """Yield the answer's tokens as they are generated, then the validated response."""
+        started = time.perf_counter()
+        redaction = redact(question)
+        clean = redaction.text
+        conversation_id = conversation_id or uuid.uuid4().hex
+        response = ChatResponse(
+            answer="",
+            answered=False,
+            question=clean,
+            conversation_id=conversation_id,
+            answer_id=uuid.uuid4().hex,
+            generator=self.generator.name,
+            redacted=redaction.redacted,
+        )
+        if redaction.redacted:
+            response.notices.append(NOTICE_REDACTED)
+        history = self.gaps.recent_questions(conversation_id, self.thresholds.history_turns)
+        standalone = standalone_question(clean, history, self.analyzer, self.generator)
+        response.standalone_question = standalone
+        retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k)
+        response.passages = retrieval.passages
+        response.timings.update(retrieval.timings)
+        sources, lessons = self._split_lessons(retrieval.passages)
+        text = ""
+        if sources:
+            request = GenerationRequest(
+                standalone,
+                sources,
+                retrieval.query_embedding,
+                idf=self.retriever.snapshot().lexical.idf,
+            )
+            for piece in self.generator.stream(request):
+                if piece == STREAM_RESET:
+                    text = ""
+                    yield AnswerEvent("reset")
+                    continue
+                if not text:
+                    response.timings["first_token"] = time.perf_counter() - started
+                text += piece
+                if INGET_SVAR not in text:
+                    yield AnswerEvent("token", piece)
+            response.notices += request.notices
+            response.generator = request.used[-1] if request.used else self.generator.name
+        self._finish(response, text, sources, lessons, retrieval.query_embedding)
+        response.timings["total"] = time.perf_counter() - started
+        log.info("Answered=%s in %.2f s: %s", response.answered, response.timings["total"], clean)
+        yield AnswerEvent("final", response=response)
+
+    def _split_lessons(self, passages: list[Passage]) -> tuple[list[Passage], list[Passage]]:
+        """Separate relevant routine passages from relevant deviation analyses.
+
+        Deviation analyses answer the question themselves only when no routine or
+        guideline passage is relevant (a question about what went wrong before).
+        """
+        floor = self.thresholds.min_dense_score
+        relevant = [p for p in passages if (p.dense_score or 0.0) >= floor]
+        routines = [p for p in relevant if p.doc_type != LESSON_TYPE]
+        analyses = [p for p in relevant if p.doc_type == LESSON_TYPE]
+        if not routines:
+            return analyses, []
+        return routines, analyses
+
+    def _finish(
+        self,
+        response: ChatResponse,
+        text: str,
+        sources: list[Passage],
+        lessons: list[Passage],
+        embedding: Any,
+    ) -> None:
+        answer, citations = ("", []) if INGET_SVAR in text else validate_citations(text, sources)
+        if citations:
+            response.answer, response.citations, response.answered = answer, citations, True
+            response.lessons = [
+                Citation(id=i, passage=p, quote=p.text[:400])
+                for i, p in enumerate(lessons[:2], start=1)
+            ]
+        else:
+            response.answer = REFUSAL_TEXT
+            response.nearest = self._nearest(response.passages)
+            response.gap_id = self.gaps.record_gap(
+                "unanswered",
+                response.question,
+                self._topic_key(response.standalone_question),
+                embedding,
+                response.nearest,
+            )
+        self.gaps.record_answer(
+            AnswerRow(
+                id=response.answer_id,
+                conversation_id=response.conversation_id,
+                question=response.question,
+                answer=response.answer,
+                answered=response.answered,
+                generator=response.generator,
+                citations=[c.as_dict() for c in response.citations],
+            )
+        )
+
+    @staticmethod
+    def _nearest(passages: list[Passage]) -> list[dict[str, Any]]:
+        """Return the closest documents, one entry each, for the refusal and the gap log."""
+        seen: dict[str, dict[str, Any]] = {}
+        for p in passages:
+            if p.document_id not in seen:
+                seen[p.document_id] = {
+                    "document": p.document,
+                    "document_id": p.document_id,
+                    "title": p.title,
+                    "type": p.doc_type,
+                    "section": p.section,
+                    "page": p.page,
+                    "score": None if p.dense_score is None else round(p.dense_score, 4),
+                    "url": f"/api/documents/{p.document_id}/file",
+                }
+        return list(seen.values())[:3]
+
+    def _topic_key(self, question: str) -> str:
+        """Return a short lexical key for a question: up to six of its index terms, sorted."""
+        terms = sorted(set(self.analyzer.analyze(question)))
+        return " ".join(terms[:6])

@@ -1,0 +1,97 @@
+"""Check an answer's [n] citations against the passages it was given, and quote them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.extractive import split_sentences
+from assistant.schemas import Passage
+
+CITATION = re.compile(r"\s*\[(\d{1,3})\]")
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Citation:
+    """One source an answer rests on, numbered as shown in the answer."""
+
+    id: int
+    passage: Passage
+    quote: str
+
+    @property
+    def url(self) -> str:
+        """Return the link that opens the original file, at the page for PDFs."""
+        base = f"/api/documents/{self.passage.document_id}/file"
+        if self.passage.page and self.passage.document.lower().endswith(".pdf"):
+            return f"{base}#page={self.passage.page}"
+        return base
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the citation as the API's JSON object."""
+        p = self.passage
+        return {
+            "id": self.id,
+            "document": p.document,
+            "document_id": p.document_id,
+            "title": p.title,
+            "type": p.doc_type,
+            "section": p.section,
+            "page": p.page,
+            "valid_from": p.valid_from,
+            "quote": self.quote,
+            "passage": p.text,
+            "url": self.url,
+        }
+
+
+def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:
+    """Split an answer into sentences, each with the citation numbers it carries."""
+    claims: list[tuple[str, list[int]]] = []
+    for sentence in split_sentences(text):
+        numbers = [int(n) for n in CITATION.findall(sentence)]
+        body = CITATION.sub("", sentence).strip()
+        if not body and claims:  # a marker that split off after the full stop
+            claims[-1][1].extend(numbers)
+        elif body:
+            claims.append((body, numbers))
+    return claims
+
+
+def best_quote(claim: str, passage: Passage) -> str:
+    """Return the passage sentence that shares the most words with a claim."""
+    claim_words = set(WORD.findall(claim.lower()))
+    sentences = split_sentences(passage.text) or [passage.text]
+    return max(sentences, key=lambda s: len(claim_words & set(WORD.findall(s.lower()))))
+
+
+def validate_citations(text: str, passages: list[Passage]) -> tuple[str, list[Citation]]:
+    """Keep cited claims with valid markers, renumber them in order of first use.
+
+    A marker that points outside the given passages is removed; a sentence left
+    without any valid marker is dropped, since every claim must point to its source.
+    """
+    numbering: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    kept: list[str] = []
+    for claim, numbers in claims_with_markers(text):
+        valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(passages)]
+        if not valid:
+            continue
+        shown = []
+        for n in valid:
+            numbering.setdefault(n, len(numbering) + 1)
+            shown.append(numbering[n])
+            quote = best_quote(claim, passages[n - 1])
+            if quote not in quotes.setdefault(n, []):
+                quotes[n].append(quote)
+        markers = "".join(f"[{m}]" for m in shown)
+        end = claim[-1] if claim[-1] in ".!?" else "."
+        body = claim[:-1] if claim[-1] in ".!?" else claim
+        kept.append(f"{body.rstrip()} {markers}{end}")
+    citations = [
+        Citation(id=shown, passage=passages[n - 1], quote=" … ".join(quotes[n]))
+        for n, shown in sorted(numbering.items(), key=lambda pair: pair[1])
+    ]
+    return " ".join(kept), citations

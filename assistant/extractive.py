@@ -1,0 +1,211 @@
+"""The embedded answer generator: pick the passage sentences that answer the question.
+
+It cannot say anything the passages do not say. Each sentence is scored by its
+embedding similarity to the question and by how much of the question's weighted
+terms (including compound parts) it and its section heading cover; a question that
+asks for a number or a time ("hur många", "inom hur lång tid") needs a sentence with
+one. When no sentence clears the thresholds it answers with the INGET_SVAR sentinel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.generation import GenerationRequest
+from assistant.lexical import SwedishAnalyzer
+from assistant.prompts import INGET_SVAR
+
+ABBREVIATIONS = (
+    "t.ex",
+    "bl.a",
+    "m.m",
+    "s.k",
+    "dvs",
+    "d.v.s",
+    "kap",
+    "resp",
+    "ca",
+    "kl",
+    "nr",
+    "jfr",
+    "enl",
+    "fr.o.m",
+    "t.o.m",
+    "p.g.a",
+    "o.s.v",
+    "etc",
+    "inkl",
+    "exkl",
+    "tel",
+    "st",
+    "f.d",
+    "mom",
+    "p",
+    "s",
+    "jan",
+    "feb",
+    "aug",
+    "sept",
+    "okt",
+    "nov",
+    "dec",
+    "sek",
+    "forts",
+)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-ZÅÄÖ0-9])")
+QUANTITY_QUESTION = re.compile(
+    r"\b(hur (många|mycket|länge|ofta|stor|stort|höga?|lång)|inom (hur|vilken)|"
+    r"vilket belopp|vilken summa|hur mkt|senast när|maxbelopp|högsta belopp)\b",
+    re.IGNORECASE,
+)
+QUANTITY = re.compile(
+    r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|"
+    r"hundra|halv|dubbel|vecka|veckor|månad|månader|dag|dagar|år|samma dag|omgående|"
+    r"direkt|snarast)\b",
+    re.IGNORECASE,
+)
+MAX_EMBEDDED = 12
+LONG_NUMBER = re.compile(r"[\d.]{5,}")
+
+
+def cite(sentence: str, number: int) -> str:
+    """Put a citation marker before the sentence's closing punctuation."""
+    body = sentence.rstrip()
+    end = body[-1] if body and body[-1] in ".!?:;" else ""
+    return f"{body[: len(body) - len(end)].rstrip()} [{number}]{end or '.'}"
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Swedish text into sentences; lines (list items, table rows) split too."""
+    sentences: list[str] = []
+    for line in text.splitlines():
+        line = " ".join(line.split()).lstrip("-•* ")
+        if not line:
+            continue
+        parts = SENTENCE_END.split(line)
+        merged: list[str] = []
+        for part in parts:
+            previous = merged[-1] if merged else ""
+            last_word = previous.rsplit(" ", 1)[-1].rstrip(".").lower()
+            if merged and (last_word in ABBREVIATIONS or re.fullmatch(r"\d+", last_word)):
+                merged[-1] = f"{previous} {part}"
+            else:
+                merged.append(part)
+        sentences.extend(s for s in merged if len(s) > 2)
+    return sentences
+
+
+@dataclass
+class Candidate:
+    """One sentence of one passage, with its scores."""
+
+    passage: int
+    position: int
+    text: str
+    terms: frozenset[str]
+    coverage: float = 0.0
+    dense: float = 0.0
+    score: float = 0.0
+
+
+class ExtractiveGenerator:
+    """Answer with the best sentences of the retrieved passages, each cited."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        analyzer: SwedishAnalyzer,
+        embed_sentences: Callable[[list[str]], np.ndarray],
+        min_sentence_score: float,
+        min_term_coverage: float,
+        max_sentences: int,
+    ) -> None:
+        self.analyzer = analyzer
+        self.embed_sentences = embed_sentences
+        self.min_sentence_score = min_sentence_score
+        self.min_term_coverage = min_term_coverage
+        self.max_sentences = max_sentences
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        """Yield the answer sentence by sentence, or the sentinel alone."""
+        chosen = self.select(request)
+        if not chosen:
+            yield INGET_SVAR
+            return
+        for index, candidate in enumerate(chosen):
+            separator = "" if index == 0 else " "
+            yield f"{separator}{cite(candidate.text, candidate.passage + 1)}"
+
+    def select(self, request: GenerationRequest) -> list[Candidate]:
+        """Return the sentences that answer the question, or none when nothing does."""
+        # Long digit runs (dates, case numbers) say nothing about the topic.
+        question_terms = {
+            t for t in self.analyzer.analyze(request.question) if not LONG_NUMBER.fullmatch(t)
+        }
+        if not question_terms or not request.passages:
+            return []
+        weights = {t: request.idf(t) for t in question_terms}
+        candidates = self._candidates(request, weights)
+        if not candidates:
+            return []
+        self._score_dense(request, candidates)
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        if QUANTITY_QUESTION.search(request.question):
+            ranked = [c for c in ranked if QUANTITY.search(c.text)]
+        if not ranked:
+            return []
+        best = ranked[0]
+        if best.score < self.min_sentence_score or best.coverage < self.min_term_coverage:
+            return []
+        chosen = [best]
+        covered = set(best.terms & question_terms)
+        for candidate in ranked[1:]:
+            if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
+                break
+            adds = (candidate.terms & question_terms) - covered
+            if adds or self._adjacent(candidate, chosen):
+                chosen.append(candidate)
+                covered |= candidate.terms & question_terms
+        return sorted(chosen, key=lambda c: (c.passage, c.position))
+
+    def _candidates(self, request: GenerationRequest, weights: dict[str, float]) -> list[Candidate]:
+        total = sum(weights.values()) or 1.0
+        candidates: list[Candidate] = []
+        for index, passage in enumerate(request.passages):
+            heading = set(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
+            for position, sentence in enumerate(split_sentences(passage.text)):
+                terms = frozenset(self.analyzer.analyze(sentence))
+                own = sum(w for t, w in weights.items() if t in terms)
+                context = sum(w for t, w in weights.items() if t in heading and t not in terms)
+                coverage = (own + 0.5 * context) / total
+                candidates.append(Candidate(index, position, sentence, terms, coverage))
+        return candidates
+
+    def _score_dense(self, request: GenerationRequest, candidates: list[Candidate]) -> None:
+        """Embed the most promising sentences and combine similarity with coverage."""
+        for c in candidates:
+            c.score = 0.5 * c.coverage + 0.1 / (1 + c.passage)
+        if request.query_embedding is None:
+            return
+        top = sorted(candidates, key=lambda c: c.score, reverse=True)[:MAX_EMBEDDED]
+        vectors = self.embed_sentences([c.text for c in top])
+        similarities = vectors @ request.query_embedding
+        for candidate, similarity in zip(top, similarities, strict=True):
+            candidate.dense = float(similarity)
+            scaled = min(max((candidate.dense - 0.75) / 0.17, 0.0), 1.0)
+            candidate.score = 0.55 * scaled + 0.45 * candidate.coverage
+        for candidate in candidates:
+            if candidate not in top:
+                candidate.score *= 0.5
+
+    @staticmethod
+    def _adjacent(candidate: Candidate, chosen: list[Candidate]) -> bool:
+        return any(
+            c.passage == candidate.passage and abs(c.position - candidate.position) == 1
+            for c in chosen
+        )

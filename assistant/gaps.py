@@ -1,0 +1,261 @@
+"""The gap log: answers given, feedback on them, unanswered questions and their topics.
+
+Everything stored here has been through privacy.redact() first; the callers pass
+redacted text only, and this module redacts free-text fields (comments, notes) again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from assistant.database import AnswerRow, Database, FeedbackRow, GapRow, GapTopicRow, utcnow
+from assistant.privacy import redact
+
+GAP_STATUSES = ("ny", "under behandling", "åtgärdad", "avvisad")
+FEEDBACK_REASONS = ("fel svar", "ofullständigt", "fel källa", "föråldrat")
+# Questions at least this similar (cosine of e5 embeddings) join the same topic.
+TOPIC_SIMILARITY = 0.9
+
+
+class UnknownAnswerError(LookupError):
+    """Feedback referred to an answer that does not exist."""
+
+
+class UnknownGapError(LookupError):
+    """A gap or topic id that does not exist."""
+
+
+@dataclass
+class GapUpdate:
+    """Fields the routine group may change on a gap or a topic; None leaves them."""
+
+    status: str | None = None
+    owner: str | None = None
+    note: str | None = None
+    resolving_document: str | None = None
+
+
+def new_id() -> str:
+    """Return a fresh random id."""
+    return uuid.uuid4().hex
+
+
+def clean(text: str | None) -> str | None:
+    """Redact personal data from an optional free-text field."""
+    return None if text is None else redact(text).text
+
+
+def apply_update(row: GapRow | GapTopicRow, update: GapUpdate) -> None:
+    """Copy the set fields of an update onto a row."""
+    if update.status is not None:
+        if update.status not in GAP_STATUSES:
+            raise ValueError(f"okänd status {update.status!r}")
+        row.status = update.status
+    if update.owner is not None:
+        row.owner = clean(update.owner)
+    if update.note is not None:
+        row.note = clean(update.note)
+    if update.resolving_document is not None:
+        row.resolving_document = update.resolving_document
+
+
+class GapLog:
+    """Stores answers, feedback and gaps, and groups gaps into topics."""
+
+    def __init__(
+        self, database: Database, embed: Callable[[str], np.ndarray] | None = None
+    ) -> None:
+        self.database = database
+        self.embed = embed
+
+    def record_answer(self, row: AnswerRow) -> None:
+        """Store an answer so that feedback and follow-ups can refer to it."""
+        with self.database.session() as session:
+            session.add(row)
+
+    def recent_questions(self, conversation_id: str, turns: int) -> list[str]:
+        """Return a conversation's last questions, oldest first."""
+        if turns <= 0:
+            return []
+        with self.database.session() as session:
+            rows = session.scalars(
+                select(AnswerRow.question)
+                .where(AnswerRow.conversation_id == conversation_id)
+                .order_by(AnswerRow.created_at.desc())
+                .limit(turns)
+            ).all()
+        return list(reversed(rows))
+
+    def record_gap(
+        self,
+        kind: str,
+        question: str,
+        topic_key: str,
+        embedding: np.ndarray | None,
+        nearest: list[dict[str, Any]],
+        answer_id: str | None = None,
+    ) -> str:
+        """Store a gap and put it into the most similar topic, or a new one."""
+        gap_id = new_id()
+        if embedding is None and self.embed is not None:
+            embedding = self.embed(question)
+        with self.database.session() as session:
+            topic = self._topic_for(session, embedding, question)
+            session.add(
+                GapRow(
+                    id=gap_id,
+                    kind=kind,
+                    question=question,
+                    topic_key=topic_key,
+                    topic_id=topic.id,
+                    answer_id=answer_id,
+                    nearest=nearest,
+                    embedding=None
+                    if embedding is None
+                    else [round(float(x), 5) for x in embedding],
+                    top_score=nearest[0]["score"] if nearest else None,
+                )
+            )
+            if topic.status in {"åtgärdad", "avvisad"}:
+                topic.status = "ny"  # the question came back after the topic was closed
+        return gap_id
+
+    def _topic_for(self, session: Any, embedding: np.ndarray | None, label: str) -> GapTopicRow:
+        """Find the topic whose gaps are most similar to an embedding, or open a new one."""
+        best: tuple[float, str] | None = None
+        if embedding is not None:
+            rows = session.execute(
+                select(GapRow.topic_id, GapRow.embedding).where(GapRow.embedding.is_not(None))
+            ).all()
+            for topic_id, vector in rows:
+                similarity = float(np.dot(np.asarray(vector, dtype=np.float32), embedding))
+                if similarity >= TOPIC_SIMILARITY and (best is None or similarity > best[0]):
+                    best = (similarity, topic_id)
+        if best is not None:
+            topic = session.get(GapTopicRow, best[1])
+            if topic is not None:
+                return topic
+        topic = GapTopicRow(id=new_id(), label=label[:200], status="ny")
+        session.add(topic)
+        session.flush()
+        return topic
+
+    def record_feedback(
+        self, answer_id: str, helpful: bool, reason: str | None, comment: str | None
+    ) -> str | None:
+        """Store feedback; an unhelpful answer also becomes a gap. Return that gap's id."""
+        with self.database.session() as session:
+            answer = session.get(AnswerRow, answer_id)
+            if answer is None:
+                raise UnknownAnswerError(answer_id)
+            session.add(
+                FeedbackRow(
+                    answer_id=answer_id, helpful=helpful, reason=reason, comment=clean(comment)
+                )
+            )
+            question, citations = answer.question, answer.citations
+        if helpful:
+            return None
+        nearest = [
+            {k: c.get(k) for k in ("document", "document_id", "title", "section", "page")}
+            | {"score": None}
+            for c in citations
+        ]
+        return self.record_gap("feedback", question, "", None, nearest, answer_id=answer_id)
+
+    def gaps(
+        self,
+        status: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[GapRow]:
+        """Return gaps, newest first, filtered by status and period."""
+        query = select(GapRow).order_by(GapRow.created_at.desc())
+        if status:
+            query = query.where(GapRow.status == status)
+        if since:
+            query = query.where(GapRow.created_at >= since)
+        if until:
+            query = query.where(GapRow.created_at < until)
+        with self.database.session() as session:
+            return list(session.scalars(query).all())
+
+    def topics(self) -> list[tuple[GapTopicRow, list[GapRow]]]:
+        """Return every topic with its gaps, the largest topics first."""
+        with self.database.session() as session:
+            topics = {t.id: t for t in session.scalars(select(GapTopicRow)).all()}
+            rows = session.scalars(select(GapRow).order_by(GapRow.created_at)).all()
+        grouped: dict[str, list[GapRow]] = {}
+        for row in rows:
+            if row.topic_id in topics:
+                grouped.setdefault(row.topic_id, []).append(row)
+        ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[1][-1].created_at))
+        return [(topics[topic_id], gaps) for topic_id, gaps in ordered]
+
+    def update_gap(self, gap_id: str, update: GapUpdate) -> GapRow:
+        """Change one gap's status, owner, note or resolving document."""
+        with self.database.session() as session:
+            row = session.get(GapRow, gap_id)
+            if row is None:
+                raise UnknownGapError(gap_id)
+            apply_update(row, update)
+            return row
+
+    def update_topic(self, topic_id: str, update: GapUpdate) -> GapTopicRow:
+        """Change a topic and every gap in it."""
+        with self.database.session() as session:
+            topic = session.get(GapTopicRow, topic_id)
+            if topic is None:
+                raise UnknownGapError(topic_id)
+            apply_update(topic, update)
+            topic.updated_at = utcnow()
+            for row in session.scalars(select(GapRow).where(GapRow.topic_id == topic_id)):
+                apply_update(row, update)
+            return topic
+
+    def export_csv(self, rows: Sequence[GapRow]) -> str:
+        """Render gaps as CSV (semicolon-separated, as Swedish spreadsheets expect)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(
+            [
+                "id",
+                "tid",
+                "typ",
+                "fråga",
+                "ämne",
+                "status",
+                "ansvarig",
+                "anteckning",
+                "åtgärdande dokument",
+                "närmaste dokument",
+                "bästa poäng",
+            ]
+        )
+        for row in rows:
+            nearest = ", ".join(str(n.get("title") or n.get("document")) for n in row.nearest)
+            writer.writerow(
+                [
+                    row.id,
+                    row.created_at.isoformat(timespec="seconds"),
+                    row.kind,
+                    row.question,
+                    row.topic_id,
+                    row.status,
+                    row.owner or "",
+                    row.note or "",
+                    row.resolving_document or "",
+                    nearest,
+                    "" if row.top_score is None else f"{row.top_score:.3f}",
+                ]
+            )
+        return buffer.getvalue()

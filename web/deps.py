@@ -1,0 +1,64 @@
+"""FastAPI dependencies, declared once as Annotated aliases; tests override them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from assistant.answer import AnswerPipeline
+from assistant.catalog import Catalog
+from assistant.components import Components
+from assistant.config import Settings
+from assistant.gaps import GapLog
+from web.auth import CASEWORKER, ROUTINE_GROUP, require
+
+
+def get_components(request: Request) -> Components:
+    """Return the components the app was created with."""
+    return request.app.state.components  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the app's settings."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_pipeline(request: Request) -> AnswerPipeline:
+    """Return the answer pipeline."""
+    return get_components(request).pipeline
+
+
+def get_gaps(request: Request) -> GapLog:
+    """Return the gap log."""
+    return get_components(request).gaps
+
+
+def get_catalog(request: Request) -> Catalog:
+    """Return the index catalog."""
+    return get_components(request).catalog
+
+
+def get_ingestor(request: Request) -> Any:
+    """Return the ingestor that uploads and retirements go through."""
+    return request.app.state.ingestor
+
+
+def caseworker(request: Request) -> frozenset[str]:
+    """Require the caseworker role."""
+    return require(request, get_settings(request), CASEWORKER)
+
+
+def routine_group(request: Request) -> frozenset[str]:
+    """Require the routine-group role."""
+    return require(request, get_settings(request), ROUTINE_GROUP)
+
+
+ComponentsDep = Annotated[Components, Depends(get_components)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PipelineDep = Annotated[AnswerPipeline, Depends(get_pipeline)]
+GapLogDep = Annotated[GapLog, Depends(get_gaps)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+IngestorDep = Annotated[Any, Depends(get_ingestor)]
+CaseworkerDep = Annotated[frozenset[str], Depends(caseworker)]
+RoutineGroupDep = Annotated[frozenset[str], Depends(routine_group)]

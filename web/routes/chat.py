@@ -1,0 +1,70 @@
+"""Chat and feedback endpoints."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
+
+from assistant.answer import AnswerPipeline
+from assistant.gaps import UnknownAnswerError
+from web.deps import CaseworkerDep, GapLogDep, PipelineDep
+from web.schemas import ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
+
+router = APIRouter(prefix="/api", tags=["chat"])
+log = logging.getLogger(__name__)
+
+
+@router.post("/chat", response_model=ChatResponseOut)
+def chat(body: ChatRequest, pipeline: PipelineDep, _roles: CaseworkerDep) -> dict[str, object]:
+    """Answer a question from the routines, with citations, or log it as a gap."""
+    return pipeline.ask(body.question, body.conversation_id).as_dict()
+
+
+def sse(event: str, data: object) -> str:
+    """Format one server-sent event."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_events(pipeline: AnswerPipeline, body: ChatRequest) -> Iterator[str]:
+    """Turn the pipeline's events into server-sent events, ending with the response."""
+    try:
+        for event in pipeline.stream(body.question, body.conversation_id):
+            if event.kind == "token":
+                yield sse("token", {"text": event.text})
+            elif event.kind == "reset":
+                yield sse("reset", {})
+            elif event.response is not None:
+                yield sse("final", event.response.as_dict())
+    except Exception:
+        log.exception("Streaming answer failed")
+        yield sse("error", {"detail": "Ett fel uppstod när svaret skulle tas fram."})
+
+
+@router.post(
+    "/chat/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def chat_stream(
+    body: ChatRequest, pipeline: PipelineDep, _roles: CaseworkerDep
+) -> StreamingResponse:
+    """Stream the answer as server-sent events: token..., then final with the response."""
+    return StreamingResponse(
+        stream_events(pipeline, body),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/feedback", response_model=FeedbackOut)
+def feedback(body: FeedbackRequest, gaps: GapLogDep, _roles: CaseworkerDep) -> FeedbackOut:
+    """Store helpful / not helpful on an answer; unhelpful answers join the gap log."""
+    try:
+        gap_id = gaps.record_feedback(body.answer_id, body.helpful, body.reason, body.comment)
+    except UnknownAnswerError:
+        raise HTTPException(404, "Svaret finns inte.") from None
+    return FeedbackOut(stored=True, gap_id=gap_id)

@@ -1,0 +1,149 @@
+"""Documents: list, original files, upload and retirement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, UploadFile
+from fastapi.responses import FileResponse
+
+from assistant.database import DocumentRow
+from ingest.loaders import LOADERS
+from ingest.lock import IngestLockedError
+from web.deps import CaseworkerDep, CatalogDep, IngestorDep, RoutineGroupDep, SettingsDep
+from web.schemas import DocumentOut, IngestFailureOut, UploadOut
+
+router = APIRouter(prefix="/api/documents", tags=["documents"])
+UPLOAD_TYPES = {".pdf", ".docx", ".md", ".markdown", ".html", ".htm"}
+
+
+def document_out(row: DocumentRow, today: dt.date) -> DocumentOut:
+    """Render a document row."""
+    return DocumentOut(
+        id=row.id,
+        file_name=row.file_name,
+        title=row.title,
+        type=row.doc_type,
+        owner=row.owner,
+        version=row.version,
+        valid_from=row.valid_from.isoformat() if row.valid_from else None,
+        valid_to=row.valid_to.isoformat() if row.valid_to else None,
+        retired=row.valid_to is not None and row.valid_to < today,
+        pages=row.pages,
+        chunk_count=row.chunk_count,
+        ingested_at=row.ingested_at.isoformat(timespec="seconds"),
+    )
+
+
+@router.get("", response_model=list[DocumentOut])
+def list_documents(catalog: CatalogDep, _roles: CaseworkerDep) -> list[DocumentOut]:
+    """List the ingested documents."""
+    today = dt.date.today()
+    return [document_out(row, today) for row in catalog.documents()]
+
+
+@router.get("/failures", response_model=list[IngestFailureOut])
+def list_failures(catalog: CatalogDep, _roles: RoutineGroupDep) -> list[IngestFailureOut]:
+    """List the files whose last ingest failed, with the reason."""
+    return [
+        IngestFailureOut(
+            file_name=f.file_name,
+            message=f.message,
+            failed_at=f.failed_at.isoformat(timespec="seconds"),
+        )
+        for f in catalog.failures()
+    ]
+
+
+@router.get("/{document_id}/file", response_class=FileResponse)
+def document_file(document_id: str, catalog: CatalogDep, _roles: CaseworkerDep) -> FileResponse:
+    """Serve the original file, shown inline (PDFs open at #page=N)."""
+    row = catalog.document(document_id)
+    if row is None:
+        raise HTTPException(404, "Dokumentet finns inte.")
+    path = Path(row.source_path)
+    if not path.is_file():
+        raise HTTPException(404, "Originalfilen finns inte längre på sin plats.")
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix.lower() in {".md", ".markdown", ".txt"}:
+        media = "text/plain; charset=utf-8"
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+    return FileResponse(
+        path,
+        media_type=media,
+        headers=headers,
+        content_disposition_type="inline",
+        filename=path.name,
+    )
+
+
+def safe_name(name: str) -> str:
+    """Reduce an uploaded file name to a safe base name."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = re.sub(r"[^\w.\- ]", "_", base, flags=re.UNICODE).strip(" .")
+    return cleaned[:120] or "dokument"
+
+
+@router.post("", response_model=UploadOut)
+def upload(
+    file: UploadFile, settings: SettingsDep, ingestor: IngestorDep, _roles: RoutineGroupDep
+) -> UploadOut:
+    """Store an uploaded document and ingest it right away."""
+    name = safe_name(file.filename or "")
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_TYPES or suffix not in LOADERS:
+        raise HTTPException(415, "Filtypen stöds inte; ladda upp PDF, DOCX, Markdown eller HTML.")
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"Filen är större än gränsen {settings.max_file_mb:g} MB.")
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.files_dir / name
+    partial = target.with_name(f".{name}.partial")
+    partial.write_bytes(data)
+    previous = target.read_bytes() if target.exists() else None
+    partial.replace(target)
+    try:
+        summary = ingestor.run([target], progress=False)
+    except IngestLockedError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    outcome = summary.outcomes[0]
+    if outcome.status == "failed":
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(previous)
+        raise HTTPException(422, f"Filen kunde inte läsas in: {outcome.message}")
+    from assistant.schemas import document_id
+
+    return UploadOut(
+        file_name=name,
+        status=outcome.status,
+        message=outcome.message,
+        chunks=outcome.chunks,
+        document_id=document_id(str(target.resolve())),
+    )
+
+
+@router.delete("/{document_id}", status_code=204)
+def retire(
+    document_id: str,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    ingestor: IngestorDep,
+    _roles: RoutineGroupDep,
+) -> None:
+    """Take a document out of the index; an uploaded copy is deleted too."""
+    row = catalog.document(document_id)
+    if row is None:
+        raise HTTPException(404, "Dokumentet finns inte.")
+    try:
+        ingestor.remove([document_id])
+    except IngestLockedError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    path = Path(row.source_path)
+    if path.parent.resolve() == settings.files_dir.resolve():
+        path.unlink(missing_ok=True)

@@ -1,0 +1,139 @@
+"""The routine group's gap log endpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from assistant.database import GapRow
+from assistant.gaps import GapUpdate, UnknownGapError
+from web.deps import GapLogDep, RoutineGroupDep
+from web.schemas import GapOut, GapPatch, Status, TopicOut, TopicStatusOut
+
+router = APIRouter(prefix="/api/gaps", tags=["gaps"])
+Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
+Until = Annotated[dt.date | None, Query(description="Till och med datum (ÅÅÅÅ-MM-DD).")]
+
+
+def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
+    """Turn inclusive dates into a UTC datetime range."""
+    start = dt.datetime.combine(since, dt.time(), dt.UTC) if since else None
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC) if until else None
+    return start, end
+
+
+def gap_out(row: GapRow) -> GapOut:
+    """Render a gap row."""
+    return GapOut(
+        id=row.id,
+        kind=row.kind,
+        question=row.question,
+        topic_id=row.topic_id,
+        status=row.status,
+        owner=row.owner,
+        note=row.note,
+        resolving_document=row.resolving_document,
+        nearest=row.nearest or [],
+        top_score=row.top_score,
+        created_at=row.created_at.isoformat(timespec="seconds"),
+    )
+
+
+@router.get("", response_model=list[GapOut])
+def list_gaps(
+    gaps: GapLogDep,
+    _roles: RoutineGroupDep,
+    status: Status | None = None,
+    since: Since = None,
+    until: Until = None,
+) -> list[GapOut]:
+    """List gaps, newest first, filtered by status and period."""
+    start, end = period(since, until)
+    return [gap_out(r) for r in gaps.gaps(status, start, end)]
+
+
+@router.get("/export.csv", response_class=Response)
+def export_csv(
+    gaps: GapLogDep,
+    _roles: RoutineGroupDep,
+    status: Status | None = None,
+    since: Since = None,
+    until: Until = None,
+) -> Response:
+    """Export the gap log as CSV (semicolon-separated, UTF-8 with BOM for Excel)."""
+    start, end = period(since, until)
+    body = "\ufeff" + gaps.export_csv(gaps.gaps(status, start, end))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="luckor.csv"'},
+    )
+
+
+@router.get("/topics", response_model=list[TopicOut])
+def list_topics(
+    gaps: GapLogDep,
+    _roles: RoutineGroupDep,
+    status: Status | None = None,
+    since: Since = None,
+    until: Until = None,
+) -> list[TopicOut]:
+    """List gap topics, grouped by similarity, largest first."""
+    start, end = period(since, until)
+    result = []
+    for topic, rows in gaps.topics():
+        rows = [
+            r
+            for r in rows
+            if (not start or r.created_at >= start) and (not end or r.created_at < end)
+        ]
+        if not rows or (status and topic.status != status):
+            continue
+        nearest = {n["document_id"]: n for r in rows for n in (r.nearest or [])}
+        result.append(
+            TopicOut(
+                id=topic.id,
+                label=topic.label,
+                status=topic.status,
+                owner=topic.owner,
+                note=topic.note,
+                resolving_document=topic.resolving_document,
+                count=len(rows),
+                first_seen=rows[0].created_at.isoformat(timespec="seconds"),
+                last_seen=rows[-1].created_at.isoformat(timespec="seconds"),
+                examples=list(dict.fromkeys(r.question for r in reversed(rows)))[:5],
+                nearest=list(nearest.values())[:3],
+                gap_ids=[r.id for r in rows],
+            )
+        )
+    return result
+
+
+@router.patch("/topics/{topic_id}", response_model=TopicStatusOut)
+def patch_topic(
+    topic_id: str, body: GapPatch, gaps: GapLogDep, _roles: RoutineGroupDep
+) -> TopicStatusOut:
+    """Change a topic's status, owner, note or resolving document, and its gaps'."""
+    try:
+        topic = gaps.update_topic(topic_id, GapUpdate(**body.model_dump()))
+    except UnknownGapError:
+        raise HTTPException(404, "Ämnet finns inte.") from None
+    return TopicStatusOut(
+        id=topic.id,
+        status=topic.status,
+        owner=topic.owner,
+        note=topic.note,
+        resolving_document=topic.resolving_document,
+    )
+
+
+@router.patch("/{gap_id}", response_model=GapOut)
+def patch_gap(gap_id: str, body: GapPatch, gaps: GapLogDep, _roles: RoutineGroupDep) -> GapOut:
+    """Change one gap's status, owner, note or resolving document."""
+    try:
+        return gap_out(gaps.update_gap(gap_id, GapUpdate(**body.model_dump())))
+    except UnknownGapError:
+        raise HTTPException(404, "Luckan finns inte.") from None

@@ -1,0 +1,182 @@
+"""The HTTP contract: request and response bodies of the JSON API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["ny", "under behandling", "åtgärdad", "avvisad"]
+Reason = Literal["fel svar", "ofullständigt", "fel källa", "föråldrat"]
+
+
+class ChatRequest(BaseModel):
+    """A caseworker's question, optionally continuing a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(min_length=1, max_length=2000, description="Frågan, 1–2000 tecken.")
+    conversation_id: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Za-z0-9_-]*$", description="Samtalets id."
+    )
+
+
+class CitationOut(BaseModel):
+    """One source an answer rests on."""
+
+    id: int
+    document: str
+    document_id: str
+    title: str
+    type: str
+    section: str | None
+    page: int | None
+    valid_from: str | None
+    quote: str
+    passage: str
+    url: str
+
+
+class NearestOut(BaseModel):
+    """A document close to an unanswered question."""
+
+    document: str
+    document_id: str
+    title: str
+    type: str | None = None
+    section: str | None = None
+    page: int | None = None
+    score: float | None = None
+    url: str | None = None
+
+
+class ChatResponseOut(BaseModel):
+    """An answer with validated citations, or a refusal with the gap it was logged as."""
+
+    answer: str
+    answered: bool
+    question: str
+    citations: list[CitationOut]
+    lessons: list[CitationOut]
+    nearest: list[NearestOut]
+    gap_id: str | None
+    conversation_id: str
+    answer_id: str
+    redacted: bool
+    generator: str
+    notices: list[str]
+
+
+class FeedbackRequest(BaseModel):
+    """A caseworker's verdict on an answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    answer_id: str = Field(min_length=1, max_length=64)
+    helpful: bool
+    reason: Reason | None = None
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    """The stored feedback, with the gap it opened when the answer did not help."""
+
+    stored: bool
+    gap_id: str | None
+
+
+class GapOut(BaseModel):
+    """One entry of the gap log."""
+
+    id: str
+    kind: str
+    question: str
+    topic_id: str | None
+    status: str
+    owner: str | None
+    note: str | None
+    resolving_document: str | None
+    nearest: list[NearestOut]
+    top_score: float | None
+    created_at: str
+
+
+class GapPatch(BaseModel):
+    """Fields the routine group may change; omitted ones stay."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Status | None = None
+    owner: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=4000)
+    resolving_document: str | None = Field(None, max_length=500)
+
+
+class TopicOut(BaseModel):
+    """A group of similar gaps with its workflow state."""
+
+    id: str
+    label: str
+    status: str
+    owner: str | None
+    note: str | None
+    resolving_document: str | None
+    count: int
+    first_seen: str
+    last_seen: str
+    examples: list[str]
+    nearest: list[NearestOut]
+    gap_ids: list[str]
+
+
+class TopicStatusOut(BaseModel):
+    """A topic after an update."""
+
+    id: str
+    status: str
+    owner: str | None
+    note: str | None
+    resolving_document: str | None
+
+
+class DocumentOut(BaseModel):
+    """An ingested document."""
+
+    id: str
+    file_name: str
+    title: str
+    type: str
+    owner: str | None
+    version: str | None
+    valid_from: str | None
+    valid_to: str | None
+    retired: bool
+    pages: int | None
+    chunk_count: int
+    ingested_at: str
+
+
+class IngestFailureOut(BaseModel):
+    """A file whose last ingest failed."""
+
+    file_name: str
+    message: str
+    failed_at: str
+
+
+class UploadOut(BaseModel):
+    """The outcome of ingesting an uploaded file."""
+
+    file_name: str
+    status: str
+    message: str
+    chunks: int
+    document_id: str | None
+
+
+class ReadyOut(BaseModel):
+    """Whether the index is loaded and how answer generation is doing."""
+
+    status: Literal["ready", "degraded", "not_ready"]
+    generation: int
+    documents: int
+    generator: str
+    generator_state: str
+    generator_detail: str
