@@ -1,0 +1,95 @@
+"""Shared fixtures: the real sample corpus ingested once, real components, a live server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from assistant.components import Components
+from assistant.config import Settings
+from ingest.pipeline import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Return settings for a test, ignoring any .env file and environment defaults."""
+    return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    """Return the real deviation analyses beside the project, or skip without them."""
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds is not present on this machine")
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Ingest the sample corpus once into a session data directory."""
+    settings = make_settings(tmp_path_factory.mktemp("sample-data"))
+    summary = ingest(settings, [CORPUS], progress=False)
+    assert summary.count("failed") == 0, [
+        (o.path.name, o.message) for o in summary.outcomes if o.status == "failed"
+    ]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def sample_components(sample_settings: Settings) -> Iterator[Components]:
+    """Build real components (model, chroma, database) over the sample index."""
+    components = Components.build(sample_settings)
+    yield components
+    components.close()
+
+
+def free_port() -> int:
+    """Return a free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """A uvicorn server for an app, run in a thread on loopback."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the test server did not start")
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(sample_settings: Settings, sample_components: Components) -> Iterator[LiveServer]:
+    """Serve the real app over the sample index on a loopback port."""
+    from web.app import create_app
+
+    with LiveServer(create_app(sample_settings, sample_components)) as server:
+        yield server

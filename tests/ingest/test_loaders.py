@@ -1,0 +1,139 @@
+"""Loaders read every supported format, keep structure, and refuse bad files clearly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import UnreadableFileError
+from ingest.loaders import load_file
+from ingest.metadata import resolve_meta
+from tests.documents import make_docx, make_image_pdf, make_pdf, make_zip_bomb_docx
+
+SECTIONS = [
+    ("1 Syfte", "Rutinen beskriver hur nyansökan om ekonomiskt bistånd handläggs."),
+    ("2 Kontoutdrag", "Sökanden ska lämna kontoutdrag för samtliga konton för tre månader."),
+]
+
+
+def load(path: Path):  # noqa: ANN201 - test shorthand
+    return load_file(path, path.read_bytes())
+
+
+def test_pdf_keeps_pages_and_numbered_sections(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "rutin.pdf", "Rutin för nyansökan", [SECTIONS[:1], SECTIONS[1:]])
+    loaded = load(path)
+    assert loaded.pages == 2, f"expected 2 pages, got {loaded.pages}"
+    by_heading = {b.headings[-1]: b for b in loaded.blocks if b.headings}
+    assert by_heading["2 Kontoutdrag"].page == 2, "section 2 should be found on page 2"
+    assert "tre månader" in by_heading["2 Kontoutdrag"].text
+    assert "Sida" not in " ".join(b.text for b in loaded.blocks), "page footers must be dropped"
+    assert loaded.properties["title"] == "Rutin för nyansökan"
+
+
+def test_pdf_with_owner_password_only_is_read(tmp_path: Path) -> None:
+    path = make_pdf(tmp_path / "skyddad.pdf", "Skyddad", [SECTIONS], owner_password="x")
+    assert any("kontoutdrag" in b.text for b in load(path).blocks), "owner-only PDF should read"
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("krypterad.pdf",
+         lambda p: make_pdf(p, "Hemlig", [SECTIONS], user_password="hemligt"), "krypterad"),
+        ("skadad.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n1 0 obj <<>> garbage"), "skadad"),
+        ("tom.pdf", lambda p: p.write_bytes(b""), "tom"),
+        ("bild.pdf", make_image_pdf, "ingen text"),
+        ("trasig.docx", lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), "skadad"),
+        ("inte-zip.docx", lambda p: p.write_text("hej", encoding="utf-8"), "zip"),
+        ("bomb.docx", make_zip_bomb_docx, "zip-bomb"),
+        ("bild.png", lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "Okänt filformat"),
+        ("binar.txt", lambda p: p.write_bytes(bytes(range(256)) * 4), "UTF-8"),
+    ],
+)
+def test_bad_files_get_a_clear_swedish_error(
+    tmp_path: Path, name: str, make: object, message: str
+) -> None:
+    path = tmp_path / name
+    make(path)  # type: ignore[operator]
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert message.lower() in str(caught.value).lower(), f"{name}: got {caught.value!r}"
+
+
+def test_docx_headings_tables_and_core_properties(tmp_path: Path) -> None:
+    table = [["Handling", "Period"], ["Kontoutdrag", "3 månader"], ["Lönespecifikation", "2 st"]]
+    path = make_docx(tmp_path / "r.docx", "Rutin för akut bistånd", SECTIONS, table,
+                     category="rutin", version="2.0", created=dt.date(2025, 1, 15))
+    loaded = load(path)
+    assert [b.headings for b in loaded.blocks][0] == ("Rutin för akut bistånd", "1 Syfte")
+    joined = "\n".join(b.text for b in loaded.blocks)
+    assert "Handling: Kontoutdrag; Period: 3 månader." in joined, "tables become key: value rows"
+    assert loaded.properties == {
+        "title": "Rutin för akut bistånd", "type": "rutin", "version": "2.0",
+        "valid_from": "2025-01-15", "owner": "python-docx",
+    }
+
+
+def test_markdown_front_matter_and_heading_path(tmp_path: Path) -> None:
+    path = tmp_path / "m.md"
+    path.write_text(
+        "---\ntitle: Riktlinje\ntype: riktlinje\nvalid_from: 2024-05-01\n---\n"
+        "# Riktlinje\n\n## 3 Boende\n\n### 3.1 Hyra\n\nSkälig hyra är **7 000 kr**.\n",
+        encoding="utf-8",
+    )
+    loaded = load(path)
+    block = loaded.blocks[-1]
+    assert block.headings == ("Riktlinje", "3 Boende", "3.1 Hyra"), block.headings
+    assert block.text == "Skälig hyra är 7 000 kr.", "emphasis markup should be stripped"
+    assert loaded.properties["type"] == "riktlinje"
+
+
+def test_html_drops_scripts_and_reads_meta(tmp_path: Path) -> None:
+    path = tmp_path / "t.html"
+    path.write_text(
+        '<html><head><title>Kontakt</title><meta name="rutinstod:type" content="övrigt">'
+        "<script>alert(1)</script></head><body><h1>Kontakt</h1><h2>Telefontider</h2>"
+        "<table><tr><th>Dag</th><th>Tid</th></tr><tr><td>Måndag</td><td>9–11</td></tr></table>"
+        "<p>Ring växeln.</p></body></html>",
+        encoding="utf-8",
+    )
+    loaded = load(path)
+    text = "\n".join(b.text for b in loaded.blocks)
+    assert "alert" not in text, "script content must not be indexed"
+    assert "Måndag; 9–11" in text and "Ring växeln." in text, text
+    assert loaded.properties == {"title": "Kontakt", "type": "övrigt"}
+
+
+def test_text_in_windows_1252_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "gammal.txt"
+    path.write_bytes("1 Syfte\nRutinen gäller återkrav för försörjningsstöd.\n".encode("cp1252"))
+    loaded = load(path)
+    assert loaded.blocks[0].headings == ("1 Syfte",)
+    assert "återkrav" in loaded.blocks[0].text
+
+
+def test_sidecar_overrides_properties_and_folder_gives_type(tmp_path: Path) -> None:
+    folder = tmp_path / "riktlinjer"
+    folder.mkdir()
+    path = make_pdf(folder / "boende.pdf", "Boende", [SECTIONS])
+    (folder / "boende.meta.yaml").write_text(
+        "title: Riktlinjer för boende\nversion: '2'\nvalid_from: 2023-01-01\n"
+        "valid_to: 2024-12-31\nowner: Socialnämnden\n",
+        encoding="utf-8",
+    )
+    loaded = load(path)
+    meta = resolve_meta(path, loaded.properties, None, "hash")
+    assert (meta.title, meta.doc_type, meta.version, meta.owner) == (
+        "Riktlinjer för boende", "riktlinje", "2", "Socialnämnden",
+    )
+    assert meta.is_retired(dt.date(2025, 1, 1)), "valid_to in the past means retired"
+
+
+def test_invalid_metadata_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_text("---\ntype: recept\n---\n# X\n\nText.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="Okänd dokumenttyp"):
+        resolve_meta(path, load(path).properties, None, "h")
