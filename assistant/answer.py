@@ -7,6 +7,7 @@ the evaluation all go through the same AnswerPipeline.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,13 @@ from assistant.schemas import Passage
 
 log = logging.getLogger(__name__)
 LESSON_TYPE = "avvikelseanalys"
+# Questions about earlier incidents, answered from the deviation analyses first.
+DEVIATION_QUESTION = re.compile(
+    r"\b(förra gången|tidigare (avvikelse|händelse|fall)|har det hänt|vad hände|"
+    r"avvikelseanalys\w*|vad gick fel|lärdomar|vad kom .* fram till|efter (händelsen|"
+    r"felutbetalningen|avvikelsen))\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -47,6 +55,7 @@ class ChatResponse:
     standalone_question: str = ""
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    diagnostics: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the response as the API's JSON object."""
@@ -131,15 +140,14 @@ class AnswerPipeline:
         retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k)
         response.passages = retrieval.passages
         response.timings.update(retrieval.timings)
-        sources, lessons = self._split_lessons(retrieval.passages)
-        text = ""
-        if sources:
+        text, sources, lessons = "", [], []
+        for group in self._source_groups(standalone, retrieval.passages):
+            sources, lessons = group  # kept after the loop: the group that answered
             request = GenerationRequest(
-                standalone,
-                sources,
-                retrieval.query_embedding,
-                idf=self.retriever.snapshot().lexical.idf,
+                standalone, sources, retrieval.query_embedding,
+                term_weight=self.retriever.snapshot().lexical.term_weight,
             )
+            text = ""
             for piece in self.generator.stream(request):
                 if piece == STREAM_RESET:
                     text = ""
@@ -150,26 +158,33 @@ class AnswerPipeline:
                 text += piece
                 if INGET_SVAR not in text:
                     yield AnswerEvent("token", piece)
-            response.notices += request.notices
+            response.notices += [n for n in request.notices if n not in response.notices]
+            response.diagnostics.update(request.diagnostics)
             response.generator = request.used[-1] if request.used else self.generator.name
+            if INGET_SVAR not in text:
+                break
         self._finish(response, text, sources, lessons, retrieval.query_embedding)
         response.timings["total"] = time.perf_counter() - started
         log.info("Answered=%s in %.2f s: %s", response.answered, response.timings["total"], clean)
         yield AnswerEvent("final", response=response)
 
-    def _split_lessons(self, passages: list[Passage]) -> tuple[list[Passage], list[Passage]]:
-        """Separate relevant routine passages from relevant deviation analyses.
+    def _source_groups(
+        self, question: str, passages: list[Passage]
+    ) -> list[tuple[list[Passage], list[Passage]]]:
+        """Return (passages to answer from, lessons to list) in the order to try them.
 
-        Deviation analyses answer the question themselves only when no routine or
-        guideline passage is relevant (a question about what went wrong before).
+        Routines and guidelines answer first and relevant deviation analyses are listed
+        beside them; a question about what went wrong before asks the analyses first.
+        Either group is tried when the other one does not answer.
         """
         floor = self.thresholds.min_dense_score
         relevant = [p for p in passages if (p.dense_score or 0.0) >= floor]
         routines = [p for p in relevant if p.doc_type != LESSON_TYPE]
         analyses = [p for p in relevant if p.doc_type == LESSON_TYPE]
-        if not routines:
-            return analyses, []
-        return routines, analyses
+        groups = [(routines, analyses), (analyses, [])]
+        if DEVIATION_QUESTION.search(question):
+            groups.reverse()
+        return [(sources, lessons) for sources, lessons in groups if sources]
 
     def _finish(
         self,

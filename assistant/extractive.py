@@ -57,18 +57,38 @@ ABBREVIATIONS = (
     "forts",
 )
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-ZÅÄÖ0-9])")
-QUANTITY_QUESTION = re.compile(
-    r"\b(hur (många|mycket|länge|ofta|stor|stort|höga?|lång)|inom (hur|vilken)|"
-    r"vilket belopp|vilken summa|hur mkt|senast när|maxbelopp|högsta belopp)\b",
-    re.IGNORECASE,
-)
-QUANTITY = re.compile(
+NUMBER_WORDS = (
     r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|"
-    r"hundra|halv|dubbel|vecka|veckor|månad|månader|dag|dagar|år|samma dag|omgående|"
-    r"direkt|snarast)\b",
-    re.IGNORECASE,
+    r"hundra|halva?|dubbla)\b"
+)
+# A question that asks for an amount, a time, a count, a person or a number can only be
+# answered by a sentence that has one: this is what turns down near misses, where the
+# topic is covered but the asked fact is not.
+ANSWER_TYPES = tuple(
+    (re.compile(question, re.IGNORECASE), re.compile(answer, re.IGNORECASE))
+    for question, answer in (
+        (
+            r"\b(hur mycket|vilket belopp|vilken summa|maxbelopp|högsta belopp|kostar|kosta)\b",
+            r"\d[\d\s]*\s?(kr|kronor|procent|%)|prisbasbelopp|\bhela\b|faktisk",
+        ),
+        (
+            r"\b(hur (länge|snabbt|fort|lång tid|tidigt|sent)|inom (hur|vilken)|senast när|"
+            r"när (ska|måste|görs|sker|ska man|gäller)|tidsfrist|hur många dagar)\b",
+            r"\b(dag|dagar|dagen|vecka|veckor|månad|månader|år|timme|timmar|kl|klockan|"
+            r"omgående|direkt|snarast|genast|senast|arbetsdag|arbetsdagar|arbetsdagen)\b|"
+            r"\d+\s*(?:arbets)?dag",
+        ),
+        (r"\bhur många\b", NUMBER_WORDS),
+        (
+            r"^\s*vem\b|\bvem (ska|får|bestämmer|beslutar|fattar|gör|ansvarar|skriver)\b",
+            r"(handläggare|sekreterare|chef|nämnd|utskott|team|UFT|samordnare|jour|ansvarig|"
+            r"mentor|ledare|handläggaren|förvaltning)",
+        ),
+        (r"telefonnummer|vilket nummer|numret till", r"\d{2,4}-\d"),
+    )
 )
 MAX_EMBEDDED = 12
+RANK_PRIOR = 0.1
 LONG_NUMBER = re.compile(r"[\d.]{5,}")
 
 
@@ -149,17 +169,24 @@ class ExtractiveGenerator:
         }
         if not question_terms or not request.passages:
             return []
-        weights = {t: request.idf(t) for t in question_terms}
+        # Words no indexed passage contains ("klient" where routines say "den sökande")
+        # carry no weight; the embedding similarity covers such paraphrases.
+        weights = {t: w for t in question_terms if (w := request.term_weight(t)) > 0}
         candidates = self._candidates(request, weights)
         if not candidates:
             return []
         self._score_dense(request, candidates)
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        if QUANTITY_QUESTION.search(request.question):
-            ranked = [c for c in ranked if QUANTITY.search(c.text)]
+        wanted = [answer for question, answer in ANSWER_TYPES if question.search(request.question)]
+        ranked = sorted(
+            (c for c in candidates if all(a.search(c.text) for a in wanted)),
+            key=lambda c: c.score,
+            reverse=True,
+        )
         if not ranked:
+            request.diagnostics.update(best_score=0.0, best_coverage=0.0)
             return []
         best = ranked[0]
+        request.diagnostics.update(best_score=best.score, best_coverage=best.coverage)
         if best.score < self.min_sentence_score or best.coverage < self.min_term_coverage:
             return []
         chosen = [best]
@@ -175,6 +202,8 @@ class ExtractiveGenerator:
 
     def _candidates(self, request: GenerationRequest, weights: dict[str, float]) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
+        if not weights:
+            return []
         candidates: list[Candidate] = []
         for index, passage in enumerate(request.passages):
             heading = set(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
@@ -189,7 +218,7 @@ class ExtractiveGenerator:
     def _score_dense(self, request: GenerationRequest, candidates: list[Candidate]) -> None:
         """Embed the most promising sentences and combine similarity with coverage."""
         for c in candidates:
-            c.score = 0.5 * c.coverage + 0.1 / (1 + c.passage)
+            c.score = 0.5 * c.coverage + RANK_PRIOR / (1 + c.passage)
         if request.query_embedding is None:
             return
         top = sorted(candidates, key=lambda c: c.score, reverse=True)[:MAX_EMBEDDED]
@@ -198,7 +227,9 @@ class ExtractiveGenerator:
         for candidate, similarity in zip(top, similarities, strict=True):
             candidate.dense = float(similarity)
             scaled = min(max((candidate.dense - 0.75) / 0.17, 0.0), 1.0)
-            candidate.score = 0.55 * scaled + 0.45 * candidate.coverage
+            candidate.score = (
+                0.5 * scaled + 0.4 * candidate.coverage + RANK_PRIOR / (1 + candidate.passage)
+            )
         for candidate in candidates:
             if candidate not in top:
                 candidate.score *= 0.5

@@ -38,9 +38,10 @@ class GenerationRequest:
     question: str
     passages: list[Passage]
     query_embedding: np.ndarray | None = None
-    idf: Callable[[str], float] = lambda _term: 1.0
+    term_weight: Callable[[str], float] = lambda _term: 1.0
     notices: list[str] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
+    diagnostics: dict[str, float] = field(default_factory=dict)
 
 
 class Generator(Protocol):

@@ -118,6 +118,10 @@ class LexicalIndex:
         self._vocab: dict[str, int] = bm25.vocab_dict if chunk_ids else {}
         self.document_frequency = document_frequency
 
+    def term_weight(self, term: str) -> float:
+        """Return a term's idf, or 0 for a term no indexed passage contains."""
+        return self.idf(term) if term in self.document_frequency else 0.0
+
     def idf(self, term: str) -> float:
         """Return a term's inverse document frequency; unseen terms get the highest."""
         total = max(len(self.chunk_ids), 1)
