@@ -13,7 +13,11 @@ class Settings(BaseSettings):
     """All configuration in one place; the CLI and create_app build everything from it."""
 
     model_config = SettingsConfigDict(
-        env_prefix="RUTINSTOD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="RUTINSTOD_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     data_dir: Path = Field(
