@@ -36,10 +36,16 @@ def small_corpus(tmp_path: Path) -> Path:
     folder.mkdir(parents=True)
     write_routine(folder, "cykel.md", "Cykelbidraget är 1 250 kr per år och betalas i mars.")
     write_routine(folder, "glas.md", "Glasögon beviljas med högst 1 800 kr vart tredje år.")
-    make_pdf(folder / "tand.pdf", "Rutin för tandvård",
-             [[("1 Tandvård", "Akut tandvård beviljas efter kostnadsförslag från tandläkare.")]])
-    make_docx(folder / "flytt.docx", "Rutin för flytt",
-              [("1 Flytt", "Flyttkostnad ersätts med högst 4 000 kr vid flytt till billigare.")])
+    make_pdf(
+        folder / "tand.pdf",
+        "Rutin för tandvård",
+        [[("1 Tandvård", "Akut tandvård beviljas efter kostnadsförslag från tandläkare.")]],
+    )
+    make_docx(
+        folder / "flytt.docx",
+        "Rutin för flytt",
+        [("1 Flytt", "Flyttkostnad ersätts med högst 4 000 kr vid flytt till billigare.")],
+    )
     return folder.parent
 
 
@@ -76,7 +82,9 @@ def test_changed_file_replaced_and_removed_file_pruned(tmp_path: Path, small_cor
         components.close()
 
 
-def test_bad_file_fails_alone_and_keeps_previous_version(tmp_path: Path, small_corpus: Path) -> None:
+def test_bad_file_fails_alone_and_keeps_previous_version(
+    tmp_path: Path, small_corpus: Path
+) -> None:
     settings = make_settings(tmp_path / "data")
     ingest(settings, [small_corpus], progress=False)
     (small_corpus / "rutiner" / "tand.pdf").write_bytes(b"%PDF-1.4 broken")
@@ -121,8 +129,9 @@ def test_lock_of_a_killed_process_is_taken_over(tmp_path: Path) -> None:
         "from ingest.lock import IngestLock; from pathlib import Path;"
         "IngestLock(Path(sys.argv[2])).acquire(); print('held', flush=True); time.sleep(60)"
     )
-    process = subprocess.Popen([sys.executable, "-c", code, str(ROOT), str(tmp_path)],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, str(ROOT), str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout and process.stdout.readline().strip() == "held"
     with pytest.raises(IngestLockedError):
         IngestLock(tmp_path).acquire()

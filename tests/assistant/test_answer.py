@@ -1,0 +1,121 @@
+"""The real answer pipeline over the real sample corpus: answers, refusals, gaps, privacy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.citations import validate_citations
+from assistant.components import Components
+from assistant.config import Settings
+from assistant.prompts import REFUSAL_TEXT
+from assistant.schemas import Passage
+from tests.conftest import make_settings
+
+
+def test_answer_cites_the_routine_with_page_and_quote(sample_components: Components) -> None:
+    response = sample_components.pipeline.ask(
+        "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
+    )
+    assert response.answered, response.answer
+    assert "tre" in response.answer and "[1]" in response.answer, response.answer
+    citation = response.citations[0]
+    assert citation.passage.document == "nyansokan_och_kontrollhandlingar.pdf"
+    assert citation.passage.page is not None, "a PDF citation carries its page"
+    assert citation.passage.doc_type == "rutin" and citation.passage.valid_from
+    assert citation.quote in citation.passage.text, "the quote is the passage's own words"
+    assert citation.url.endswith(f"#page={citation.passage.page}"), citation.url
+
+
+def test_uncovered_question_is_refused_and_logged(sample_components: Components) -> None:
+    response = sample_components.pipeline.ask("Hur söker man bygglov för en altan?")
+    assert not response.answered and response.answer == REFUSAL_TEXT
+    assert response.gap_id and not response.citations
+    stored = {g.id: g for g in sample_components.gaps.gaps()}
+    assert stored[response.gap_id].question == "Hur söker man bygglov för en altan?"
+    assert response.nearest, "the refusal lists the nearest documents"
+
+
+def test_retired_routine_is_never_retrieved(sample_components: Components) -> None:
+    passages = sample_components.retriever.retrieve(
+        "hur många ärenden väljs ut till stickprovskontroll varje månad", 10
+    ).passages
+    documents = {p.document for p in passages}
+    assert "stickprovskontroller_v2.pdf" in documents, documents
+    assert "stickprovskontroller_v1.pdf" not in documents, "v1 ended 2024-12-31"
+
+
+def test_split_compound_finds_the_joined_word(sample_components: Components) -> None:
+    passages = sample_components.retriever.retrieve(
+        "kontroll av stickprov", 3, mode="lexical"
+    ).passages
+    assert any("stickprovskontroll" in p.text.lower() for p in passages), [
+        p.text[:80] for p in passages
+    ]
+
+
+def test_deviation_analysis_is_listed_as_a_lesson(sample_components: Components) -> None:
+    response = sample_components.pipeline.ask(
+        "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
+    )
+    assert all(c.passage.doc_type != "avvikelseanalys" for c in response.citations)
+    assert any(x.passage.doc_type == "avvikelseanalys" for x in response.lessons), [
+        x.passage.document for x in response.lessons
+    ]
+
+
+def test_follow_up_carries_the_previous_topic(sample_components: Components) -> None:
+    first = sample_components.pipeline.ask("Vilka kontoutdrag ska begäras vid nyansökan?")
+    follow = sample_components.pipeline.ask("och om hen har ett ISK?", first.conversation_id)
+    assert "kontoutdrag" in follow.standalone_question, follow.standalone_question
+    assert follow.conversation_id == first.conversation_id
+
+
+def test_unhelpful_feedback_joins_the_gap_log(sample_components: Components) -> None:
+    response = sample_components.pipeline.ask("Vem beslutar om nödprövning?")
+    gap_id = sample_components.gaps.record_feedback(
+        response.answer_id, helpful=False, reason="ofullständigt", comment="Ring 070-123 45 67"
+    )
+    gap = {g.id: g for g in sample_components.gaps.gaps()}[gap_id]
+    assert gap.kind == "feedback" and gap.question == response.question
+
+
+def test_nothing_personal_is_stored_anywhere(tmp_path: Path, sample_settings: Settings) -> None:
+    import shutil
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_settings.data_dir, data_dir)
+    components = Components.build(make_settings(data_dir))
+    secrets = ["19121212-1212", "121212-1212", "070-123 45 67", "anna.berg@example.se",
+               "Anna Berg"]
+    try:
+        response = components.pipeline.ask(
+            "Min klient Anna Berg, 19121212-1212, tel 070-123 45 67, anna.berg@example.se, "
+            "undrar hur man söker bygglov?"
+        )
+        components.pipeline.ask("Hur länge ska 121212-1212 vänta på beslut?")
+        components.gaps.record_feedback(response.answer_id, False, None,
+                                        "Anna Berg 19121212-1212 var missnöjd")
+    finally:
+        components.close()
+    assert response.redacted and "[PERSONNUMMER]" in response.question, response.question
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in content, f"{secret!r} stored in {path}"
+
+
+def make_passage(number: int, text: str) -> Passage:
+    return Passage(chunk_id=f"c{number}", document_id="d", document=f"doc{number}.pdf",
+                   title=f"Dokument {number}", doc_type="rutin", section=None, page=1,
+                   valid_from=None, text=text, score=1.0)
+
+
+def test_citation_validation_drops_invalid_and_uncited_claims() -> None:
+    passages = [make_passage(1, "Kontoutdrag begärs för tre månader. Annat."),
+                make_passage(2, "Beslut fattas inom tio dagar.")]
+    text = "Kontoutdrag begärs för tre månader [2][7]. Påhittad mening. Beslut inom tio dagar [2]."
+    answer, citations = validate_citations(text, passages)
+    assert answer == "Kontoutdrag begärs för tre månader [1]. Beslut inom tio dagar [1].", answer
+    assert [c.passage.chunk_id for c in citations] == ["c2"], "renumbered in order of use"
+    assert citations[0].quote == "Beslut fattas inom tio dagar.", citations[0].quote
