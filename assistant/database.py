@@ -122,6 +122,8 @@ class GapTopicRow(Base):
     owner: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
     resolving_document: Mapped[str | None] = mapped_column(Text)
+    centroid: Mapped[list[float] | None] = mapped_column(JSON)
+    size: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -130,22 +130,30 @@ class GapLog:
         return gap_id
 
     def _topic_for(self, session: Any, embedding: np.ndarray | None, label: str) -> GapTopicRow:
-        """Find the topic whose gaps are most similar to an embedding, or open a new one."""
-        best: tuple[float, str] | None = None
+        """Join the topic whose centroid is most similar, or open a new one.
+
+        Each topic keeps the mean of its questions' embeddings, so a new gap is compared
+        with the topics, not with every gap ever logged.
+        """
+        best: tuple[float, GapTopicRow] | None = None
         if embedding is not None:
-            rows = session.execute(
-                select(GapRow.topic_id, GapRow.embedding).where(GapRow.embedding.is_not(None))
-            ).all()
-            for topic_id, vector in rows:
-                similarity = float(np.dot(np.asarray(vector, dtype=np.float32), embedding))
+            for topic in session.scalars(
+                select(GapTopicRow).where(GapTopicRow.centroid.is_not(None))
+            ):
+                centroid = np.asarray(topic.centroid, dtype=np.float32)
+                similarity = float(centroid @ embedding / (np.linalg.norm(centroid) or 1.0))
                 if similarity >= TOPIC_SIMILARITY and (best is None or similarity > best[0]):
-                    best = (similarity, topic_id)
-        if best is not None:
-            topic = session.get(GapTopicRow, best[1])
-            if topic is not None:
-                return topic
-        topic = GapTopicRow(id=new_id(), label=label[:200], status="ny")
-        session.add(topic)
+                    best = (similarity, topic)
+        topic = (
+            best[1] if best else GapTopicRow(id=new_id(), label=label[:200], status="ny", size=0)
+        )
+        if best is None:
+            session.add(topic)
+        if embedding is not None:
+            previous = np.asarray(topic.centroid or np.zeros_like(embedding), dtype=np.float32)
+            merged = (previous * topic.size + embedding) / (topic.size + 1)
+            topic.centroid = [round(float(x), 5) for x in merged]
+            topic.size += 1
         session.flush()
         return topic
 
