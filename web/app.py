@@ -17,7 +17,7 @@ from assistant.components import Components
 from assistant.config import Settings
 from assistant.privacy import RedactingFilter
 from ingest.pipeline import Ingestor
-from web.auth import auth_configured
+from web.auth import LoginRequiredError, auth_configured, redirect_to_login
 from web.routes import chat, documents, gaps, health, pages
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     )
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_handler)
+    app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     for module in (health, chat, gaps, documents, pages):
         app.include_router(module.router)

@@ -11,7 +11,7 @@ from assistant.catalog import Catalog
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.gaps import GapLog
-from web.auth import CASEWORKER, ROUTINE_GROUP, require
+from web.auth import CASEWORKER, ROUTINE_GROUP, require, require_page
 
 
 def get_components(request: Request) -> Components:
@@ -54,6 +54,16 @@ def routine_group(request: Request) -> frozenset[str]:
     return require(request, get_settings(request), ROUTINE_GROUP)
 
 
+def caseworker_page(request: Request) -> frozenset[str]:
+    """Require the caseworker role for a page; a browser without it goes to the login form."""
+    return require_page(request, get_settings(request), CASEWORKER)
+
+
+def routine_group_page(request: Request) -> frozenset[str]:
+    """Require the routine-group role for a page; a browser without it goes to the login form."""
+    return require_page(request, get_settings(request), ROUTINE_GROUP)
+
+
 ComponentsDep = Annotated[Components, Depends(get_components)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[AnswerPipeline, Depends(get_pipeline)]
@@ -62,3 +72,5 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 IngestorDep = Annotated[Any, Depends(get_ingestor)]
 CaseworkerDep = Annotated[frozenset[str], Depends(caseworker)]
 RoutineGroupDep = Annotated[frozenset[str], Depends(routine_group)]
+CaseworkerPageDep = Annotated[frozenset[str], Depends(caseworker_page)]
+RoutineGroupPageDep = Annotated[frozenset[str], Depends(routine_group_page)]

@@ -1,18 +1,112 @@
-"""HTML pages: the caseworkers' chat and the routine group's review."""
+"""HTML pages: the caseworkers' chat, the routine group's review, login and logout."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+
+from assistant.config import Settings
+from web.auth import (
+    ROUTINE_GROUP,
+    TOKEN_COOKIE,
+    auth_configured,
+    clear_login_cookie,
+    resolve_roles,
+    roles_for_token,
+    safe_next,
+    set_login_cookie,
+)
+from web.deps import CaseworkerPageDep, RoutineGroupPageDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+LOGIN_ERRORS = {
+    "behorighet": "Din inloggning ger inte tillgång till den sidan. Logga in med en annan kod.",
+    "kod": "Koden gäller inte. Kontrollera den och försök igen.",
+}
+
+
+def render(
+    request: Request, template: str, roles: frozenset[str], settings: Settings, **context: object
+) -> HTMLResponse:
+    """Render a page with the caller's roles and whether login is in use."""
+    base = {
+        "roles": roles,
+        "is_routine_group": ROUTINE_GROUP in roles,
+        "auth_on": auth_configured(settings),
+        "token_login": bool(settings.caseworker_tokens or settings.routine_group_tokens),
+        "logged_in": bool(request.cookies.get(TOKEN_COOKIE)),
+    }
+    return templates.TemplateResponse(request, template, base | context)
 
 
 @router.get("/", response_class=HTMLResponse)
-def chat_page(request: Request) -> HTMLResponse:
-    """Serve the chat window."""
-    return templates.TemplateResponse(request, "chat.html", {})
+def chat_page(request: Request, roles: CaseworkerPageDep, settings: SettingsDep) -> HTMLResponse:
+    """Serve the caseworkers' chat."""
+    return render(
+        request, "chat.html", roles, settings, page="chat", max_chars=settings.max_question_chars
+    )
+
+
+@router.get("/rutingrupp", response_class=HTMLResponse)
+def gaps_page(request: Request, roles: RoutineGroupPageDep, settings: SettingsDep) -> HTMLResponse:
+    """Serve the routine group's review of unanswered questions."""
+    return render(request, "gaps.html", roles, settings, page="gaps")
+
+
+@router.get("/rutingrupp/dokument", response_class=HTMLResponse)
+def documents_page(
+    request: Request, roles: RoutineGroupPageDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Serve the routine group's document list, upload and retirement."""
+    return render(request, "documents.html", roles, settings, page="documents")
+
+
+@router.get("/logga-in", response_class=HTMLResponse)
+def login_page(
+    request: Request, settings: SettingsDep, next: str = "/", fel: str | None = None
+) -> HTMLResponse:
+    """Serve the login form."""
+    roles = resolve_roles(request, settings)
+    error = LOGIN_ERRORS.get(fel or "")
+    return render(
+        request, "login.html", roles, settings, page="login", next=safe_next(next), error=error
+    )
+
+
+@router.post("/logga-in", response_class=HTMLResponse, response_model=None)
+def login(
+    request: Request,
+    settings: SettingsDep,
+    token: Annotated[str, Form(max_length=500)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> HTMLResponse | RedirectResponse:
+    """Check the token, keep it in the login cookie and go on to the requested page."""
+    token = token.strip()
+    if not roles_for_token(token, settings):
+        page = render(
+            request,
+            "login.html",
+            frozenset(),
+            settings,
+            page="login",
+            next=safe_next(next),
+            error=LOGIN_ERRORS["kod"],
+        )
+        page.status_code = 401
+        return page
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_login_cookie(response, token, secure=request.url.scheme == "https")
+    return response
+
+
+@router.api_route("/logga-ut", methods=["GET", "POST"])
+def logout() -> RedirectResponse:
+    """Forget the login cookie and show the login form."""
+    response = RedirectResponse("/logga-in", status_code=303)
+    clear_login_cookie(response)
+    return response

@@ -1,0 +1,82 @@
+"""Fixtures for the web tests: a live app with login tokens, and Debian's Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.components import Components
+from assistant.config import Settings
+from tests.conftest import LiveServer, make_settings
+from web.app import create_app
+
+CASEWORKER_TOKEN = "handlaggare-testkod-7f3a"
+ROUTINE_GROUP_TOKEN = "rutingrupp-testkod-91c2"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+TIMEOUT = 60_000
+
+
+@dataclass(frozen=True)
+class AuthServer:
+    """A live app that requires login, with one token per role."""
+
+    url: str
+    caseworker_token: str
+    routine_group_token: str
+
+
+@pytest.fixture(scope="session")
+def auth_server(sample_settings: Settings, sample_components: Components) -> Iterator[AuthServer]:
+    """Serve the sample index with bearer tokens configured, sharing the sample components."""
+    settings = make_settings(
+        sample_settings.data_dir,
+        caseworker_tokens=[CASEWORKER_TOKEN],
+        routine_group_tokens=[ROUTINE_GROUP_TOKEN],
+    )
+    with LiveServer(create_app(settings, sample_components)) as server:
+        yield AuthServer(server.url, CASEWORKER_TOKEN, ROUTINE_GROUP_TOKEN)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Launch Debian's Chromium through Playwright, or skip when either is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """Open a Swedish browser page; fail the test on script errors or CSP violations."""
+    context = browser.new_context(
+        locale="sv-SE", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    context.set_default_timeout(TIMEOUT)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    yield page
+    context.close()
+    assert not problems, f"the page raised errors or broke the CSP: {problems}"

@@ -1,0 +1,100 @@
+// Render one answer: text with citation buttons, sources, earlier deviations, refusals, notices.
+import { el, sourceLink, typeLabel } from "./dom.js";
+
+const MARKER = /\[(\d+)\]/g;
+
+function citeButton(citation, onCite, label) {
+  const name = `Källa ${citation.id}: ${citation.title}`;
+  const button = el("button", {
+    type: "button",
+    className: "cite",
+    "aria-label": label ? null : name,
+    "aria-controls": "source-panel",
+    "aria-expanded": "false",
+    "data-cite": citation.id,
+  }, label || String(citation.id));
+  button.addEventListener("click", () => onCite(citation, button));
+  return button;
+}
+
+function paragraphNodes(text, byId, onCite) {
+  const nodes = [];
+  let last = 0;
+  for (const match of text.matchAll(MARKER)) {
+    const citation = byId.get(Number(match[1]));
+    if (!citation) continue;
+    nodes.push(text.slice(last, match.index));
+    nodes.push(citeButton(citation, onCite));
+    last = match.index + match[0].length;
+  }
+  nodes.push(text.slice(last));
+  const withBreaks = [];
+  for (const node of nodes) {
+    if (typeof node !== "string") withBreaks.push(node);
+    else node.split("\n").forEach((line, i) => withBreaks.push(...(i ? [el("br"), line] : [line])));
+  }
+  return withBreaks;
+}
+
+// Fill container with the answer text; [n] markers become buttons when citations are given.
+export function renderAnswerText(container, text, citations = [], onCite = null) {
+  const byId = new Map(onCite ? citations.map((c) => [c.id, c]) : []);
+  container.replaceChildren();
+  for (const paragraph of text.split(/\n{2,}/)) {
+    if (paragraph.trim()) container.append(el("p", {}, paragraphNodes(paragraph, byId, onCite)));
+  }
+}
+
+function describe(item) {
+  const parts = [typeLabel(item.type)];
+  if (item.section) parts.push(item.section);
+  if (item.page) parts.push(`s. ${item.page}`);
+  return parts.join(" · ");
+}
+
+export function sourceList(headingText, items, onCite, { intro = null, numbered = true } = {}) {
+  const list = el("ul", { className: "source-list" });
+  for (const item of items) {
+    const label = [el("span", { className: "source-title", text: item.title }),
+      el("span", { className: "source-desc", text: describe(item) })];
+    const button = citeButton(item, onCite, label);
+    button.className = "source-button";
+    const number = numbered
+      ? el("span", { className: "source-number", text: `[${item.id}]`, "aria-hidden": "true" })
+      : null;
+    list.append(el("li", {}, [number, button]));
+  }
+  return el("section", { className: "sources" }, [
+    el("h3", { text: headingText }),
+    intro ? el("p", { className: "hint", text: intro }) : null,
+    list,
+  ]);
+}
+
+export function nearestList(nearest) {
+  if (!nearest.length) return null;
+  const list = el("ul", { className: "nearest-list" });
+  for (const item of nearest) {
+    list.append(el("li", {}, [sourceLink(item.url, item.title),
+      el("span", { className: "source-desc", text: ` – ${describe(item)}` })]));
+  }
+  return el("section", { className: "nearest" }, [
+    el("h3", { text: "Dokument som ligger närmast frågan" }),
+    el("p", { className: "hint", text: "De svarar inte på frågan, men kan vara till hjälp." }),
+    list,
+  ]);
+}
+
+export function gapNotice(response) {
+  if (!response.gap_id) return null;
+  return el("p", { className: "gap-notice" }, [
+    "Ärende-id hos rutingruppen: ",
+    el("code", { className: "gap-id", text: response.gap_id }),
+  ]);
+}
+
+export function noticeList(notices) {
+  if (!notices || !notices.length) return null;
+  return el("ul", { className: "notices", "aria-label": "Att tänka på" },
+    notices.map((text) => el("li", { text })));
+}

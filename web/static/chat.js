@@ -1,0 +1,156 @@
+// The caseworkers' chat: ask, stream the answer, show sources, gaps and feedback.
+import { gapNotice, nearestList, noticeList, renderAnswerText, sourceList } from "./answer.js";
+import { announce, el } from "./dom.js";
+import { feedbackSection } from "./feedback.js";
+import { SourcePanel } from "./panel.js";
+import { streamChat } from "./stream.js";
+
+const form = document.getElementById("ask-form");
+const textarea = document.getElementById("question");
+const conversation = document.getElementById("conversation");
+const empty = document.getElementById("empty");
+const status = document.getElementById("status");
+const errorBox = document.getElementById("ask-error");
+const sendButton = document.getElementById("send");
+const panel = new SourcePanel(document.getElementById("source-panel"));
+const LESSONS_INTRO = "Lärdomar ur avvikelseanalyser som rör frågan. De är inte rutiner.";
+let conversationId = null;
+let controller = null;
+let turns = 0;
+
+function openCitation(citation, trigger) {
+  panel.open(citation, trigger);
+}
+
+function thinking() {
+  return el("p", { className: "thinking", text: "Söker i rutinerna …" });
+}
+
+function startTurn(question) {
+  turns += 1;
+  const headingId = `answer-${turns}-h`;
+  const questionText = el("p", { className: "question-text", text: question });
+  const heading = el("h2", { id: headingId, className: "answer-heading", text: "Svar" });
+  const body = el("div", { className: "answer-body", "aria-live": "polite", "aria-busy": "true" },
+    thinking());
+  const article = el("article", { className: "answer", tabindex: "-1",
+    "aria-labelledby": headingId }, [heading, body]);
+  conversation.append(el("li", { className: "turn" }, [
+    el("div", { className: "question" }, [
+      el("p", { className: "question-label", text: "Din fråga" }), questionText]),
+    article,
+  ]));
+  empty.hidden = true;
+  return { questionText, heading, body, article, streamed: "" };
+}
+
+function showStreamed(turn, text) {
+  turn.streamed = text;
+  turn.body.replaceChildren(text ? el("p", { text }) : thinking());
+}
+
+function finishTurn(turn, response) {
+  const { body, article } = turn;
+  turn.questionText.textContent = response.question;
+  body.removeAttribute("aria-live");
+  body.setAttribute("aria-busy", "false");
+  if (response.answered) {
+    renderAnswerText(body, response.answer, response.citations, openCitation);
+  } else {
+    turn.heading.textContent = "Ingen rutin täcker frågan";
+    article.classList.add("refusal");
+    renderAnswerText(body, response.answer);
+  }
+  const parts = [
+    response.answered ? null : gapNotice(response),
+    noticeList(response.notices),
+    response.citations.length ? sourceList("Källor", response.citations, openCitation) : null,
+    response.answered ? null : nearestList(response.nearest),
+    response.lessons.length
+      ? sourceList("Tidigare avvikelser", response.lessons, openCitation,
+        { intro: LESSONS_INTRO, numbered: false })
+      : null,
+    feedbackSection(response.answer_id),
+  ];
+  article.append(...parts.filter(Boolean));
+  conversationId = response.conversation_id;
+  announce(status, response.answered ? "Svaret är klart." : "Ingen rutin täcker frågan.");
+  article.focus();
+}
+
+function failTurn(turn, message) {
+  turn.body.removeAttribute("aria-live");
+  turn.body.setAttribute("aria-busy", "false");
+  turn.heading.textContent = "Inget svar";
+  turn.article.classList.add("failed");
+  turn.body.replaceChildren(el("p", { className: "error", text: message }));
+  announce(status, message);
+}
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+  textarea.setAttribute("aria-invalid", message ? "true" : "false");
+}
+
+async function ask(question) {
+  const turn = startTurn(question);
+  controller = new AbortController();
+  sendButton.disabled = true;
+  announce(status, "Frågan är skickad. Svaret hämtas.");
+  try {
+    const response = await streamChat(
+      { question, conversation_id: conversationId },
+      {
+        onToken: (text) => showStreamed(turn, turn.streamed + text),
+        onReset: () => showStreamed(turn, ""),
+        signal: controller.signal,
+      },
+    );
+    finishTurn(turn, response);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    failTurn(turn, error.message);
+    if (!textarea.value) textarea.value = question;
+  } finally {
+    controller = null;
+    sendButton.disabled = false;
+  }
+}
+
+function submitQuestion() {
+  const question = textarea.value.trim();
+  if (!question) {
+    showError("Skriv en fråga först.");
+    textarea.focus();
+    return;
+  }
+  if (controller) return;
+  showError("");
+  textarea.value = "";
+  ask(question);
+}
+
+function startOver() {
+  if (controller) controller.abort();
+  conversation.replaceChildren();
+  conversationId = null;
+  empty.hidden = false;
+  panel.close();
+  showError("");
+  textarea.value = "";
+  announce(status, "Nytt samtal. Skriv din fråga.");
+  textarea.focus();
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submitQuestion();
+});
+textarea.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    submitQuestion();
+  }
+});
+document.getElementById("new-question").addEventListener("click", startOver);
