@@ -14,9 +14,13 @@ from typing import Annotated
 import typer
 
 from assistant.config import Settings
+from evals.commands import eval_command, gaps_app
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False
+    add_completion=False,
+    no_args_is_help=True,
+    help="Rutinstöd: answers from the organisation's routines, with citations, and a gap log.",
+    pretty_exceptions_enable=False,
 )
 
 DataDirOption = Annotated[
@@ -198,6 +202,10 @@ def run(
     summary = run_ingest(settings, [corpus or settings.corpus_dir], prune=True)
     print_ingest_summary(summary)
     serve(host=None, port=None, workers=1, data_dir=data_dir)
+
+
+app.command("eval")(eval_command)
+app.add_typer(gaps_app, name="gaps", help="The routine group's gap log.")
 
 
 def main() -> None:

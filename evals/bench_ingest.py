@@ -1,0 +1,127 @@
+"""Ingest throughput: the sample corpus, a re-run with nothing changed, and a scaled corpus.
+
+`python -m evals.bench_ingest [--pages 2000] [--skip-scaled]`
+
+The scaled corpus is made of PDFs rendered from the sample corpus's own passages,
+each copy numbered so that no two passages are identical (identical text would let
+the embedding work be skipped). Figures: pages/s and chunks/s overall, the time per
+phase (parse, chunk, embed, lexical, write), pages/s for everything except embedding,
+and peak memory of the ingest process including its embedding workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from assistant.config import Settings
+from ingest.pipeline import IngestSummary, ingest
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+LINES_PER_PAGE = 46
+
+
+def peak_memory_mb() -> tuple[float, float]:
+    """Return peak resident memory of this process and of its finished children, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def report(label: str, summary: IngestSummary, pages: int) -> None:
+    """Print one run's throughput and where its time went."""
+    t = summary.timings
+    embed = t.get("embed", 0.0)
+    rest = max(summary.seconds - embed, 1e-9)
+    print(f"\n{label}")
+    print(
+        f"  files {len(summary.outcomes)}, pages {pages}, chunks {summary.chunks}, "
+        f"failed {summary.count('failed')}"
+    )
+    print(
+        f"  total {summary.seconds:.1f} s: {pages / summary.seconds:.1f} pages/s, "
+        f"{summary.chunks / summary.seconds:.1f} chunks/s"
+    )
+    phases = ", ".join(f"{k} {v:.2f} s" for k, v in sorted(t.items()))
+    print(f"  phases: {phases}")
+    print(f"  without embedding: {pages / rest:.1f} pages/s (target ≥ 20)")
+    if embed:
+        print(f"  embedding: {summary.chunks / embed:.1f} chunks/s")
+
+
+def sample_passages() -> list[str]:
+    """Collect the sample corpus's paragraphs as raw material for the scaled corpus."""
+    from ingest.loaders import load_file
+    from ingest.pipeline import discover
+
+    passages = []
+    for path in discover([CORPUS]):
+        for block in load_file(path, path.read_bytes()).blocks:
+            passages += [p for p in block.text.split("\n") if len(p) > 60]
+    return passages
+
+
+def write_scaled_corpus(folder: Path, pages: int, seed: int = 7) -> int:
+    """Render PDFs of 20 pages each until the corpus holds the requested page count."""
+    from evals.synthetic import make_pdf
+
+    rng = random.Random(seed)
+    passages = sample_passages()
+    written = 0
+    for number in range(0, (pages + 19) // 20):
+        doc_pages = []
+        for page in range(20):
+            sections = []
+            for section in range(3):
+                heading = f"{section + 1} Avsnitt {number}.{page}.{section}"
+                body = " ".join(rng.sample(passages, 3))
+                sections.append((heading, f"Kopia {number}-{page}-{section}. {body}"))
+            doc_pages.append(sections)
+        make_pdf(folder / f"skalad_{number:04d}.pdf", f"Skalad rutin {number}", doc_pages)
+        written += len(doc_pages)
+    return written
+
+
+def count_pages(summary: IngestSummary) -> int:
+    """Count pages: PDF pages, and one per page-less document."""
+    return sum(o.pages or 1 for o in summary.outcomes if o.status in {"added", "updated"})
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--skip-scaled", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rutinstod-bench-") as tmp:
+        settings = Settings(_env_file=None, data_dir=Path(tmp) / "sample")  # type: ignore[call-arg]
+        first = ingest(settings, [CORPUS], progress=False)
+        report("Sample corpus, first ingest", first, count_pages(first))
+        started = time.perf_counter()
+        again = ingest(settings, [CORPUS], progress=False)
+        print(
+            f"\nSample corpus, re-run with nothing changed: "
+            f"{time.perf_counter() - started:.2f} s, {again.count('unchanged')} unchanged "
+            f"(target ≤ 2 s)"
+        )
+        if not args.skip_scaled:
+            folder = Path(tmp) / "scaled"
+            folder.mkdir()
+            started = time.perf_counter()
+            pages = write_scaled_corpus(folder, args.pages)
+            print(f"\nRendered {pages} scaled pages in {time.perf_counter() - started:.0f} s")
+            scaled_settings = Settings(  # type: ignore[call-arg]
+                _env_file=None, data_dir=Path(tmp) / "scaled-data"
+            )
+            scaled = ingest(scaled_settings, [folder], progress=True)
+            report(f"Scaled corpus ({pages} pages)", scaled, pages)
+    own, children = peak_memory_mb()
+    print(f"\nPeak memory: ingest process {own:.0f} MB, largest embedding worker {children:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

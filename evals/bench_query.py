@@ -1,0 +1,195 @@
+"""Query latency at 10k and 100k chunks, retrieval apart from the query embedding.
+
+`python -m evals.bench_query [--sizes 10000 100000]`
+
+The sample corpus is ingested for real, then scaled up synthetically: each copy of a
+chunk gets its text renumbered with a few words swapped and its real embedding
+jittered and renormalised, written through the same stores ingest uses (chroma,
+the SQL manifest, a BM25 generation). Each size is then searched in a fresh process
+with the sample questions, which prints p50/p95 of the retrieval itself (dense +
+lexical + fusion + passage fetch), the query-embedding time separately, and that
+process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.catalog import GENERATION_KEY, Catalog, write_state
+from assistant.config import Settings
+from assistant.database import ChunkRow, Database, DocumentRow
+from assistant.lexical import LexicalIndex, SwedishAnalyzer
+from assistant.schemas import Chunk, DocumentMeta
+from assistant.store import VectorIndex, make_chroma_client
+from ingest.pipeline import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = [ROOT / "evals/datasets/sample_a.jsonl", ROOT / "evals/datasets/sample_b.jsonl"]
+FILLER = ["därför", "alltid", "normalt", "vanligen", "särskilt", "dessutom", "också"]
+
+
+def settings_for(data_dir: Path) -> Settings:
+    """Return settings for a benchmark data directory."""
+    return Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+
+
+def vary(text: str, copy: int, rng: random.Random) -> str:
+    """Return a renumbered copy of a text with a few words swapped."""
+    words = text.split()
+    for _ in range(max(1, len(words) // 25)):
+        words[rng.randrange(len(words))] = rng.choice(FILLER)
+    return f"Kopia {copy}. " + " ".join(words)
+
+
+def scale_up(settings: Settings, target: int, seed: int = 3) -> int:
+    """Add synthetic copies of the ingested chunks until the index holds target chunks."""
+    rng, noise = random.Random(seed), np.random.default_rng(seed)
+    database = Database(settings.resolved_database_url)
+    vectors = VectorIndex(make_chroma_client(settings), settings.collection)
+    stored = vectors._collection.get(include=["embeddings", "documents", "metadatas"])
+    base = list(zip(stored["ids"], stored["documents"], stored["embeddings"], strict=True))
+    copy, total = 0, len(base)
+    while total < target:
+        copy += 1
+        meta = DocumentMeta(
+            f"Syntetisk kopia {copy}",
+            "rutin",
+            None,
+            "1",
+            None,
+            None,
+            f"/synthetic/{copy}.md",
+            f"synthetic_{copy}.md",
+            f"h{copy}",
+        )
+        take = base[: min(len(base), target - total)]
+        chunks = [
+            Chunk(
+                f"s{copy:05d}{i:06d}", meta.id, i, f"Avsnitt {i}", None, None, vary(text, copy, rng)
+            )
+            for i, (_id, text, _e) in enumerate(take)
+        ]
+        jitter = np.asarray([e for _i, _t, e in take]) + noise.normal(0, 0.01, (len(take), 384))
+        jitter /= np.linalg.norm(jitter, axis=1, keepdims=True)
+        vectors.add(meta, chunks, jitter.astype(np.float32))
+        with database.session() as session:
+            session.add(
+                DocumentRow(
+                    id=meta.id,
+                    source_path=meta.source_path,
+                    file_name=meta.file_name,
+                    title=meta.title,
+                    doc_type="rutin",
+                    content_hash=meta.content_hash,
+                    size_bytes=0,
+                    chunk_count=len(chunks),
+                )
+            )
+            session.flush()
+            session.add_all(
+                ChunkRow(
+                    id=c.id, document_id=meta.id, ordinal=c.ordinal, section=c.section, text=c.text
+                )
+                for c in chunks
+            )
+        total += len(chunks)
+    catalog = Catalog(database)
+    entries = catalog.texts_for_index()
+    generation = catalog.generation() + 1
+    index = LexicalIndex.build([e[0] for e in entries], [e[1] for e in entries], SwedishAnalyzer())
+    index.save(settings.lexical_dir / f"gen-{generation}")
+    with database.session() as session:
+        write_state(session, GENERATION_KEY, str(generation))
+    database.dispose()
+    return total
+
+
+def search(data_dir: Path) -> dict[str, float]:
+    """Answer the sample questions' retrieval and return latency and memory figures."""
+    from assistant.components import Components
+
+    questions = [
+        json.loads(line)["question"]
+        for path in DATASETS
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    components = Components.build(settings_for(data_dir))
+    components.warm_up()
+    retrieval, embedding = [], []
+    for question in questions:
+        started = time.perf_counter()
+        components.embedder.embed_query(question + " ")  # uncached: a new string
+        embedding.append(time.perf_counter() - started)
+        result = components.retriever.retrieve(question, components.settings.top_k)
+        t = result.timings
+        retrieval.append(t.get("dense", 0) + t.get("lexical", 0) + t.get("fuse", 0))
+    components.close()
+
+    def pct(values: list[float], q: int) -> float:
+        return 1000 * float(np.percentile(values, q))
+
+    return {
+        "chunks": float(components.vectors.count()),
+        "retrieval_p50_ms": pct(retrieval, 50),
+        "retrieval_p95_ms": pct(retrieval, 95),
+        "embedding_p50_ms": 1000 * statistics.median(embedding),
+        "embedding_p95_ms": pct(embedding, 95),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    """Build each size and measure it in a fresh process."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--search-only", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.search_only:
+        print(json.dumps(search(args.search_only)))
+        return
+    with tempfile.TemporaryDirectory(prefix="rutinstod-query-") as tmp:
+        data_dir = Path(tmp)
+        ingest(settings_for(data_dir), [ROOT / "corpus"], progress=False)
+        print(
+            f"{'chunks':>8} {'retrieval p50':>14} {'p95':>8} {'embed p50':>10} "
+            f"{'p95':>8} {'search RSS':>11}"
+        )
+        for size in sorted(args.sizes):
+            started = time.perf_counter()
+            scale_up(settings_for(data_dir), size)
+            built = time.perf_counter() - started
+            output = (
+                subprocess.run(
+                    [sys.executable, "-m", "evals.bench_query", "--search-only", str(data_dir)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            f = json.loads(output)
+            print(
+                f"{int(f['chunks']):>8} {f['retrieval_p50_ms']:>11.1f} ms "
+                f"{f['retrieval_p95_ms']:>5.1f} ms {f['embedding_p50_ms']:>7.1f} ms "
+                f"{f['embedding_p95_ms']:>5.1f} ms {f['peak_rss_mb']:>8.0f} MB"
+                f"   (built in {built:.0f} s)"
+            )
+        print("Target: retrieval p95 ≤ 50 ms at 100k chunks, query embedding reported apart.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""Load test: concurrent chat users against a real server on loopback.
+
+`python -m evals.load [--users 20] [--seconds 60] [--max-requests 5000] [--url URL]
+                      [--workers 1] [--stream]`
+
+Without --url it ingests the sample corpus into a temporary data directory and starts
+`rutinstod serve` (or uvicorn with --workers) on a free loopback port. Only loopback
+addresses are accepted. Every user sends questions from the sample sets one after the
+other until the time or the request budget runs out; a separate prober asks /healthz
+twice a second. It prints throughput, latency percentiles, errors by kind, requests
+sent versus answered, and the health-check latency while the load ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = [ROOT / "evals/datasets/sample_a.jsonl", ROOT / "evals/datasets/sample_b.jsonl"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class Tally:
+    """What the users and the prober saw, shared between threads."""
+
+    latencies: list[float] = field(default_factory=list)
+    health: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    sent: int = 0
+    answered: int = 0
+    elapsed: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def questions() -> list[str]:
+    """Return the sample questions."""
+    return [
+        json.loads(line)["question"]
+        for path in DATASETS
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def user(
+    url: str, path: str, deadline: float, budget: threading.Semaphore, tally: Tally, offset: int
+) -> None:
+    """Ask questions one after another until the deadline or the budget ends."""
+    pool = questions()
+    with httpx.Client(base_url=url, timeout=120) as client:
+        index = offset
+        while time.monotonic() < deadline and budget.acquire(blocking=False):
+            question = pool[index % len(pool)]
+            index += 1
+            with tally.lock:
+                tally.sent += 1
+            started = time.perf_counter()
+            try:
+                response = client.post(path, json={"question": question})
+                response.read()
+                kind = None if response.status_code == 200 else f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+            elapsed = time.perf_counter() - started
+            with tally.lock:
+                if kind:
+                    tally.errors[kind] += 1
+                else:
+                    tally.answered += 1
+                    tally.latencies.append(elapsed)
+
+
+def prober(url: str, stop: threading.Event, tally: Tally) -> None:
+    """Ask /healthz twice a second and record how long it took."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while not stop.wait(0.5):
+            started = time.perf_counter()
+            try:
+                client.get("/healthz").raise_for_status()
+                tally.health.append(time.perf_counter() - started)
+            except httpx.HTTPError as exc:
+                with tally.lock:
+                    tally.errors[f"healthz {type(exc).__name__}"] += 1
+
+
+def free_port() -> int:
+    """Return a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Ingest the sample corpus and start the server; return the process and its URL."""
+    env = {**os.environ, "RUTINSTOD_DATA_DIR": str(data_dir)}
+    subprocess.run(
+        [sys.executable, "-m", "rutinstod", "ingest", str(ROOT / "corpus"), "--quiet"],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "rutinstod",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the server did not become ready")
+
+
+def run(url: str, users: int, seconds: float, max_requests: int, path: str) -> Tally:
+    """Run the users and the prober against a server and return the tally."""
+    if urlparse(url).hostname not in LOOPBACK:
+        raise SystemExit("Lasttest körs bara mot loopback (127.0.0.1/localhost).")
+    tally, stop = Tally(), threading.Event()
+    budget = threading.Semaphore(max_requests)
+    deadline = time.monotonic() + seconds
+    threads = [
+        threading.Thread(target=user, args=(url, path, deadline, budget, tally, i * 7))
+        for i in range(users)
+    ]
+    probe = threading.Thread(target=prober, args=(url, stop, tally))
+    started = time.perf_counter()
+    probe.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stop.set()
+    probe.join()
+    tally.elapsed = time.perf_counter() - started
+    return tally
+
+
+def report(tally: Tally, users: int) -> None:
+    """Print the load figures."""
+    elapsed = tally.elapsed
+    lat = np.array(tally.latencies) * 1000
+    health = np.array(tally.health) * 1000
+    print(f"users {users}, elapsed {elapsed:.1f} s")
+    print(
+        f"requests sent {tally.sent}, answered {tally.answered}, "
+        f"errors {sum(tally.errors.values())} {dict(tally.errors)}, "
+        f"lost {tally.sent - tally.answered - sum(tally.errors.values())}"
+    )
+    print(f"throughput {tally.answered / elapsed:.2f} answers/s")
+    if lat.size:
+        print(
+            "latency ms: p50 {:.0f}, p95 {:.0f}, p99 {:.0f}, max {:.0f}".format(
+                *np.percentile(lat, [50, 95, 99]), lat.max()
+            )
+        )
+    if health.size:
+        print(
+            "healthz during load ms: p50 {:.1f}, p95 {:.1f}, max {:.1f} ({} probes)".format(
+                *np.percentile(health, [50, 95]), health.max(), health.size
+            )
+        )
+
+
+def main() -> None:
+    """Run the load test from the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--max-requests", type=int, default=5000)
+    parser.add_argument("--url")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--stream", action="store_true", help="use /api/chat/stream")
+    args = parser.parse_args()
+    path = "/api/chat/stream" if args.stream else "/api/chat"
+    if args.url:
+        report(run(args.url, args.users, args.seconds, args.max_requests, path), args.users)
+        return
+    with tempfile.TemporaryDirectory(prefix="rutinstod-load-") as tmp:
+        process, url = start_server(Path(tmp), args.workers)
+        try:
+            report(run(url, args.users, args.seconds, args.max_requests, path), args.users)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
