@@ -63,17 +63,18 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
 
-    # Answerability gate (calibrated by `rutinstod calibrate`, see README)
+    # Answerability gate, calibrated with `python -m evals.calibrate` on the sample gold set
+    # (evals/calibration.json has the run these values come from).
     min_dense_score: float = Field(
-        0.82, description="Refuse when the best passage's cosine similarity is below this."
+        0.86, description="Refuse when the best passage's cosine similarity is below this."
     )
     min_sentence_score: float = Field(
-        0.55,
+        0.60,
         description="Refuse when no sentence's combined query match reaches this score "
         "(extractive generator).",
     )
     min_term_coverage: float = Field(
-        0.34,
+        0.30,
         description="Share of the question's content terms the cited sentences must cover.",
     )
 

@@ -191,28 +191,40 @@ class ExtractiveGenerator:
             return []
         chosen = [best]
         covered = set(best.terms & question_terms)
-        for candidate in ranked[1:]:
+        typed = {id(c) for c in ranked}
+        everything = sorted(candidates, key=lambda c: c.score, reverse=True)
+        for candidate in (c for c in everything if c is not best):
             if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
                 break
             adds = (candidate.terms & question_terms) - covered
-            if adds or self._adjacent(candidate, chosen):
+            if (id(candidate) in typed and adds) or self._adjacent(candidate, chosen):
                 chosen.append(candidate)
                 covered |= candidate.terms & question_terms
         return sorted(chosen, key=lambda c: (c.passage, c.position))
 
     def _candidates(self, request: GenerationRequest, weights: dict[str, float]) -> list[Candidate]:
+        """Split the passages into sentences and score how much of the question each covers.
+
+        A sentence often answers with a pronoun for what the sentence before named
+        ("Anmälan ska göras senast två veckor …"), so the passage's other sentences and
+        its heading count as context, at half weight.
+        """
         total = sum(weights.values()) or 1.0
         if not weights:
             return []
         candidates: list[Candidate] = []
         for index, passage in enumerate(request.passages):
+            sentences = split_sentences(passage.text)
+            terms = [frozenset(self.analyzer.analyze(s)) for s in sentences]
             heading = set(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
-            for position, sentence in enumerate(split_sentences(passage.text)):
-                terms = frozenset(self.analyzer.analyze(sentence))
-                own = sum(w for t, w in weights.items() if t in terms)
-                context = sum(w for t, w in weights.items() if t in heading and t not in terms)
+            passage_terms = heading.union(*terms) if terms else heading
+            for position, (sentence, own_terms) in enumerate(zip(sentences, terms, strict=True)):
+                own = sum(w for t, w in weights.items() if t in own_terms)
+                context = sum(
+                    w for t, w in weights.items() if t in passage_terms and t not in own_terms
+                )
                 coverage = (own + 0.5 * context) / total
-                candidates.append(Candidate(index, position, sentence, terms, coverage))
+                candidates.append(Candidate(index, position, sentence, own_terms, coverage))
         return candidates
 
     def _score_dense(self, request: GenerationRequest, candidates: list[Candidate]) -> None:
