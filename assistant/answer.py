@@ -140,11 +140,13 @@ class AnswerPipeline:
         retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k)
         response.passages = retrieval.passages
         response.timings.update(retrieval.timings)
-        text, sources, lessons = "", [], []
+        text, sources, lessons = "", list[Passage](), list[Passage]()
         for group in self._source_groups(standalone, retrieval.passages):
             sources, lessons = group  # kept after the loop: the group that answered
             request = GenerationRequest(
-                standalone, sources, retrieval.query_embedding,
+                standalone,
+                sources,
+                retrieval.query_embedding,
                 term_weight=self.retriever.snapshot().lexical.term_weight,
             )
             text = ""

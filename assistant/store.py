@@ -55,9 +55,9 @@ class VectorIndex:
 
     def add(self, meta: DocumentMeta, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Store the chunks of one document with their embeddings."""
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import BaseNode, TextNode
 
-        nodes = [
+        nodes: list[BaseNode] = [
             TextNode(
                 id_=chunk.id,
                 text=chunk.text,

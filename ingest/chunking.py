@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import TextNode
 
 from assistant.schemas import Chunk
 from ingest.loaders import Block
@@ -73,6 +74,7 @@ class Chunker:
             label = section_label(section.headings, title)
             nodes = self._splitter.get_nodes_from_documents([Document(text=section.text)])
             for node in nodes:
+                assert isinstance(node, TextNode)
                 start = node.start_char_idx or 0
                 end = max((node.end_char_idx or start + 1) - 1, start)
                 ordinal = len(chunks)

@@ -104,7 +104,7 @@ def load_pdf(data: bytes) -> LoadedFile:
             text = page.extract_text() or ""
             blocks += _blocks_from_lines(text.splitlines(), number, tracker)
         pages = len(reader.pages)
-        info = reader.metadata or {}
+        info: dict[str, Any] = dict(reader.metadata or {})
         title = str(info.get("/Title") or "").strip()
     except UnreadableFileError:
         raise

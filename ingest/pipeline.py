@@ -157,8 +157,8 @@ class Ingestor:
         files = discover(p for p in paths if p.exists())
         prepared = self._prepare_all(files, known, summary, progress)
         removed = self._removed(paths, files, known) if prune else []
-        for path in removed:
-            summary.outcomes.append(FileOutcome(Path(path), "removed"))
+        for removed_path in removed:
+            summary.outcomes.append(FileOutcome(Path(removed_path), "removed"))
         with self.database.session() as session:
             crashed = read_state(session, DIRTY_KEY) is not None
         if prepared or removed or crashed:

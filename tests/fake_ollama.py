@@ -19,19 +19,38 @@ Reply = Callable[[list[dict[str, str]]], list[str] | int]
 def chat_lines(pieces: list[str]) -> bytes:
     """Encode answer pieces as Ollama's streamed /api/chat NDJSON."""
     lines = [
-        {"model": MODEL, "created_at": "2026-11-23T10:00:00Z",
-         "message": {"role": "assistant", "content": piece}, "done": False}
+        {
+            "model": MODEL,
+            "created_at": "2026-11-23T10:00:00Z",
+            "message": {"role": "assistant", "content": piece},
+            "done": False,
+        }
         for piece in pieces
     ]
-    lines.append({"model": MODEL, "created_at": "2026-11-23T10:00:01Z",
-                  "message": {"role": "assistant", "content": ""}, "done": True,
-                  "done_reason": "stop"})
+    lines.append(
+        {
+            "model": MODEL,
+            "created_at": "2026-11-23T10:00:01Z",
+            "message": {"role": "assistant", "content": ""},
+            "done": True,
+            "done_reason": "stop",
+        }
+    )
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
 
 
-TAGS = {"models": [{"name": MODEL, "model": MODEL, "modified_at": "2026-11-01T00:00:00Z",
-                    "size": 4_920_000_000, "digest": "0" * 64,
-                    "details": {"format": "gguf", "family": "llama"}}]}
+TAGS = {
+    "models": [
+        {
+            "name": MODEL,
+            "model": MODEL,
+            "modified_at": "2026-11-01T00:00:00Z",
+            "size": 4_920_000_000,
+            "digest": "0" * 64,
+            "details": {"format": "gguf", "family": "llama"},
+        }
+    ]
+}
 
 
 class FakeOllama:

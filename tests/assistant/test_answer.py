@@ -85,16 +85,16 @@ def test_nothing_personal_is_stored_anywhere(tmp_path: Path, sample_settings: Se
     data_dir = tmp_path / "data"
     shutil.copytree(sample_settings.data_dir, data_dir)
     components = Components.build(make_settings(data_dir))
-    secrets = ["19121212-1212", "121212-1212", "070-123 45 67", "anna.berg@example.se",
-               "Anna Berg"]
+    secrets = ["19121212-1212", "121212-1212", "070-123 45 67", "anna.berg@example.se", "Anna Berg"]
     try:
         response = components.pipeline.ask(
             "Min klient Anna Berg, 19121212-1212, tel 070-123 45 67, anna.berg@example.se, "
             "undrar hur man söker bygglov?"
         )
         components.pipeline.ask("Hur länge ska 121212-1212 vänta på beslut?")
-        components.gaps.record_feedback(response.answer_id, False, None,
-                                        "Anna Berg 19121212-1212 var missnöjd")
+        components.gaps.record_feedback(
+            response.answer_id, False, None, "Anna Berg 19121212-1212 var missnöjd"
+        )
     finally:
         components.close()
     assert response.redacted and "[PERSONNUMMER]" in response.question, response.question
@@ -106,14 +106,25 @@ def test_nothing_personal_is_stored_anywhere(tmp_path: Path, sample_settings: Se
 
 
 def make_passage(number: int, text: str) -> Passage:
-    return Passage(chunk_id=f"c{number}", document_id="d", document=f"doc{number}.pdf",
-                   title=f"Dokument {number}", doc_type="rutin", section=None, page=1,
-                   valid_from=None, text=text, score=1.0)
+    return Passage(
+        chunk_id=f"c{number}",
+        document_id="d",
+        document=f"doc{number}.pdf",
+        title=f"Dokument {number}",
+        doc_type="rutin",
+        section=None,
+        page=1,
+        valid_from=None,
+        text=text,
+        score=1.0,
+    )
 
 
 def test_citation_validation_drops_invalid_and_uncited_claims() -> None:
-    passages = [make_passage(1, "Kontoutdrag begärs för tre månader. Annat."),
-                make_passage(2, "Beslut fattas inom tio dagar.")]
+    passages = [
+        make_passage(1, "Kontoutdrag begärs för tre månader. Annat."),
+        make_passage(2, "Beslut fattas inom tio dagar."),
+    ]
     text = "Kontoutdrag begärs för tre månader [2][7]. Påhittad mening. Beslut inom tio dagar [2]."
     answer, citations = validate_citations(text, passages)
     assert answer == "Kontoutdrag begärs för tre månader [1]. Beslut inom tio dagar [1].", answer

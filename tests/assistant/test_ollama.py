@@ -117,8 +117,9 @@ def test_unreachable_server_reports_degraded() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    generator = OllamaGenerator("http://127.0.0.1:9", MODEL, timeout=1, retries=0,
-                                transport=httpx.MockTransport(refuse))
+    generator = OllamaGenerator(
+        "http://127.0.0.1:9", MODEL, timeout=1, retries=0, transport=httpx.MockTransport(refuse)
+    )
     health = generator.health()
     assert health.state == "degraded" and "ConnectionError" in health.detail, health
 
@@ -128,8 +129,9 @@ def test_slow_server_times_out_and_falls_back(
 ) -> None:
     fake = FakeOllama(cite_fact)
     with LoopbackOllama(fake, delay=2.0) as server:
-        components = build(sample_settings, ollama_host=server.url, ollama_timeout=0.5,
-                           ollama_retries=0)
+        components = build(
+            sample_settings, ollama_host=server.url, ollama_timeout=0.5, ollama_retries=0
+        )
         components_factory.append(components)
         response = components.pipeline.ask(QUESTION)
     assert response.generator == "extractive" and NOTICE_OLLAMA_DOWN in response.notices
@@ -161,12 +163,14 @@ def test_failure_mid_stream_resets_and_falls_back(
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/chat":
-            return httpx.Response(200, stream=DroppedStream(),
-                                  headers={"content-type": "application/x-ndjson"})
+            return httpx.Response(
+                200, stream=DroppedStream(), headers={"content-type": "application/x-ndjson"}
+            )
         return httpx.Response(200, json=TAGS)
 
-    settings = make_settings(sample_settings.data_dir, generator="ollama", ollama_model=MODEL,
-                             ollama_retries=1)
+    settings = make_settings(
+        sample_settings.data_dir, generator="ollama", ollama_model=MODEL, ollama_retries=1
+    )
     components = Components.build(settings, ollama_transport=httpx.MockTransport(handler))
     components_factory.append(components)
     events = list(components.pipeline.stream(QUESTION))

@@ -41,8 +41,11 @@ def test_pdf_with_owner_password_only_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "make", "message"),
     [
-        ("krypterad.pdf",
-         lambda p: make_pdf(p, "Hemlig", [SECTIONS], user_password="hemligt"), "krypterad"),
+        (
+            "krypterad.pdf",
+            lambda p: make_pdf(p, "Hemlig", [SECTIONS], user_password="hemligt"),
+            "krypterad",
+        ),
         ("skadad.pdf", lambda p: p.write_bytes(b"%PDF-1.7\n1 0 obj <<>> garbage"), "skadad"),
         ("tom.pdf", lambda p: p.write_bytes(b""), "tom"),
         ("bild.pdf", make_image_pdf, "ingen text"),
@@ -65,15 +68,25 @@ def test_bad_files_get_a_clear_swedish_error(
 
 def test_docx_headings_tables_and_core_properties(tmp_path: Path) -> None:
     table = [["Handling", "Period"], ["Kontoutdrag", "3 månader"], ["Lönespecifikation", "2 st"]]
-    path = make_docx(tmp_path / "r.docx", "Rutin för akut bistånd", SECTIONS, table,
-                     category="rutin", version="2.0", created=dt.date(2025, 1, 15))
+    path = make_docx(
+        tmp_path / "r.docx",
+        "Rutin för akut bistånd",
+        SECTIONS,
+        table,
+        category="rutin",
+        version="2.0",
+        created=dt.date(2025, 1, 15),
+    )
     loaded = load(path)
     assert [b.headings for b in loaded.blocks][0] == ("Rutin för akut bistånd", "1 Syfte")
     joined = "\n".join(b.text for b in loaded.blocks)
     assert "Handling: Kontoutdrag; Period: 3 månader." in joined, "tables become key: value rows"
     assert loaded.properties == {
-        "title": "Rutin för akut bistånd", "type": "rutin", "version": "2.0",
-        "valid_from": "2025-01-15", "owner": "python-docx",
+        "title": "Rutin för akut bistånd",
+        "type": "rutin",
+        "version": "2.0",
+        "valid_from": "2025-01-15",
+        "owner": "python-docx",
     }
 
 
@@ -127,7 +140,10 @@ def test_sidecar_overrides_properties_and_folder_gives_type(tmp_path: Path) -> N
     loaded = load(path)
     meta = resolve_meta(path, loaded.properties, None, "hash")
     assert (meta.title, meta.doc_type, meta.version, meta.owner) == (
-        "Riktlinjer för boende", "riktlinje", "2", "Socialnämnden",
+        "Riktlinjer för boende",
+        "riktlinje",
+        "2",
+        "Socialnämnden",
     )
     assert meta.is_retired(dt.date(2025, 1, 1)), "valid_to in the past means retired"
 
