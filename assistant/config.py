@@ -66,15 +66,15 @@ class Settings(BaseSettings):
     # Answerability gate, calibrated with `python -m evals.calibrate` on the sample gold set
     # (evals/calibration.json has the run these values come from).
     min_dense_score: float = Field(
-        0.86, description="Refuse when the best passage's cosine similarity is below this."
+        0.84, description="Refuse when the best passage's cosine similarity is below this."
     )
     min_sentence_score: float = Field(
-        0.60,
+        0.45,
         description="Refuse when no sentence's combined query match reaches this score "
         "(extractive generator).",
     )
     min_term_coverage: float = Field(
-        0.30,
+        0.20,
         description="Share of the question's content terms the cited sentences must cover.",
     )
 

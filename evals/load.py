@@ -40,6 +40,7 @@ class Tally:
     """What the users and the prober saw, shared between threads."""
 
     latencies: list[float] = field(default_factory=list)
+    first_tokens: list[float] = field(default_factory=list)
     health: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     sent: int = 0
@@ -71,10 +72,17 @@ def user(
             with tally.lock:
                 tally.sent += 1
             started = time.perf_counter()
+            first: float | None = None
             try:
-                response = client.post(path, json={"question": question})
-                response.read()
-                kind = None if response.status_code == 200 else f"HTTP {response.status_code}"
+                with client.stream("POST", path, json={"question": question}) as response:
+                    for chunk in response.iter_bytes():
+                        if first is None and (
+                            b"event: token" in chunk
+                            or b"event: final" in chunk
+                            or not path.endswith("stream")
+                        ):
+                            first = time.perf_counter() - started
+                    kind = None if response.status_code == 200 else f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 kind = type(exc).__name__
             elapsed = time.perf_counter() - started
@@ -84,6 +92,7 @@ def user(
                 else:
                     tally.answered += 1
                     tally.latencies.append(elapsed)
+                    tally.first_tokens.append(first if first is not None else elapsed)
 
 
 def prober(url: str, stop: threading.Event, tally: Tally) -> None:
@@ -184,6 +193,9 @@ def report(tally: Tally, users: int) -> None:
                 *np.percentile(lat, [50, 95, 99]), lat.max()
             )
         )
+    first = np.array(tally.first_tokens) * 1000
+    if first.size:
+        print("first token ms: p50 {:.0f}, p95 {:.0f}".format(*np.percentile(first, [50, 95])))
     if health.size:
         print(
             "healthz during load ms: p50 {:.1f}, p95 {:.1f}, max {:.1f} ({} probes)".format(
