@@ -15,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     create_engine,
@@ -24,6 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+# PostgreSQL advisory lock key held while one process creates the schema.
+SCHEMA_LOCK_KEY = 7_206_163_529
 
 
 def utcnow() -> dt.datetime:
@@ -45,7 +49,7 @@ class DocumentRow(Base):
     title: Mapped[str] = mapped_column(Text)
     doc_type: Mapped[str] = mapped_column(String(32))
     owner: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[str | None] = mapped_column(Text)
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -68,6 +72,8 @@ class ChunkRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     page_end: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # float16 embeddings of the chunk's sentences, in split_sentences() order
+    sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class IndexStateRow(Base):
@@ -136,7 +142,7 @@ class GapRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     question: Mapped[str] = mapped_column(Text)
-    topic_key: Mapped[str] = mapped_column(String(128), index=True)
+    topic_key: Mapped[str] = mapped_column(Text, index=True)
     topic_id: Mapped[str | None] = mapped_column(ForeignKey("gap_topics.id"), index=True)
     answer_id: Mapped[str | None] = mapped_column(String(32))
     nearest: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -166,7 +172,26 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _drop_nul(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> tuple[str, Any]:
+        return statement, without_nul(parameters)
+
+    return engine
+
+
+def without_nul(parameters: Any) -> Any:
+    """Drop NUL characters from statement parameters; PostgreSQL text cannot hold them."""
+    if isinstance(parameters, str):
+        return parameters.replace("\x00", "")
+    if isinstance(parameters, dict):
+        return {key: without_nul(value) for key, value in parameters.items()}
+    if isinstance(parameters, list | tuple):
+        return type(parameters)(without_nul(value) for value in parameters)
+    return parameters
 
 
 def add_missing_columns(engine: Engine) -> None:
@@ -189,13 +214,32 @@ def add_missing_columns(engine: Engine) -> None:
                 )
 
 
+def create_schema(engine: Engine) -> None:
+    """Create missing tables and columns; on PostgreSQL one process at a time.
+
+    Replicas starting together on an empty database would otherwise race to create the
+    same tables, and all but one would fail.
+    """
+    if engine.dialect.name != "postgresql":
+        Base.metadata.create_all(engine)
+        add_missing_columns(engine)
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        try:
+            Base.metadata.create_all(engine)
+            add_missing_columns(engine)
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            lock.commit()
+
+
 class Database:
     """The engine and a session factory, with the schema created on start."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
-        add_missing_columns(self.engine)
+        create_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

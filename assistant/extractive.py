@@ -228,23 +228,48 @@ class ExtractiveGenerator:
         return candidates
 
     def _score_dense(self, request: GenerationRequest, candidates: list[Candidate]) -> None:
-        """Embed the most promising sentences and combine similarity with coverage."""
+        """Combine each sentence's similarity to the question with its coverage.
+
+        Sentence embeddings are stored at ingest; for passages indexed without them
+        only the most promising sentences are embedded now.
+        """
         for c in candidates:
             c.score = 0.5 * c.coverage + RANK_PRIOR / (1 + c.passage)
         if request.query_embedding is None:
             return
-        top = sorted(candidates, key=lambda c: c.score, reverse=True)[:MAX_EMBEDDED]
-        vectors = self.embed_sentences([c.text for c in top])
-        similarities = vectors @ request.query_embedding
-        for candidate, similarity in zip(top, similarities, strict=True):
+        stored, missing = self._stored_similarities(request, candidates)
+        if missing:
+            top = sorted(missing, key=lambda c: c.score, reverse=True)[:MAX_EMBEDDED]
+            vectors = self.embed_sentences([c.text for c in top])
+            stored.update(zip(map(id, top), vectors @ request.query_embedding, strict=True))
+        for candidate in candidates:
+            similarity = stored.get(id(candidate))
+            if similarity is None:
+                candidate.score *= 0.5
+                continue
             candidate.dense = float(similarity)
             scaled = min(max((candidate.dense - 0.75) / 0.17, 0.0), 1.0)
             candidate.score = (
                 0.5 * scaled + 0.4 * candidate.coverage + RANK_PRIOR / (1 + candidate.passage)
             )
-        for candidate in candidates:
-            if candidate not in top:
-                candidate.score *= 0.5
+
+    @staticmethod
+    def _stored_similarities(
+        request: GenerationRequest, candidates: list[Candidate]
+    ) -> tuple[dict[int, float], list[Candidate]]:
+        """Score candidates whose passage has stored sentence vectors; return the rest."""
+        assert request.query_embedding is not None
+        scores: dict[int, float] = {}
+        missing: list[Candidate] = []
+        for index, passage in enumerate(request.passages):
+            own = [c for c in candidates if c.passage == index]
+            vectors = passage.sentence_vectors
+            if vectors is None or len(vectors) != len(own):
+                missing += own
+                continue
+            similarities = vectors @ request.query_embedding
+            scores.update((id(c), float(similarities[c.position])) for c in own)
+        return scores, missing
 
     @staticmethod
     def _adjacent(candidate: Candidate, chosen: list[Candidate]) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from assistant.catalog import Catalog
+from assistant.embeddings import EMBEDDING_DIM
 from assistant.lexical import LexicalIndex, SwedishAnalyzer
 from assistant.schemas import Passage
 
@@ -44,6 +45,13 @@ class RetrievalResult:
     passages: list[Passage]
     query_embedding: np.ndarray | None
     timings: dict[str, float] = field(default_factory=dict)
+
+
+def decode_vectors(blob: bytes | None) -> np.ndarray | None:
+    """Turn stored float16 sentence embeddings back into a float32 matrix."""
+    if not blob:
+        return None
+    return np.frombuffer(blob, dtype=np.float16).reshape(-1, EMBEDDING_DIM).astype(np.float32)
 
 
 def reciprocal_rank_fusion(
@@ -174,6 +182,7 @@ class HybridRetriever:
                     dense_score=dense.get(cid),
                     lexical_score=lexical.get(cid),
                     ranks=ranks,
+                    sentence_vectors=decode_vectors(view.chunk.sentence_vectors),
                 )
             )
         return passages

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 DOCUMENT_TYPES = ("rutin", "riktlinje", "avvikelseanalys", "övrigt")
 
 
@@ -78,6 +80,7 @@ class Passage:
     dense_score: float | None = None
     lexical_score: float | None = None
     ranks: dict[str, int] = field(default_factory=dict)
+    sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, object]:
         """Return the passage as the JSON object `rutinstod search --json` prints."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import delete, select
 
 from assistant.catalog import DIRTY_KEY, GENERATION_KEY, Catalog, read_state, write_state
@@ -236,26 +237,29 @@ class Ingestor:
             and any(Path(path).is_relative_to(root) for root in resolved_roots)
         )
 
-    def _embed_new(self, prepared: list[Prepared], progress: bool) -> None:
+    def _embed_new(self, prepared: list[Prepared], progress: bool) -> dict[str, bytes]:
+        """Embed new chunks into chroma and every chunk's sentences; return the latter.
+
+        One pass over one worker pool embeds both: the chunks that chroma does not hold
+        yet (a killed run may have stored some), and the sentences that the extractive
+        generator compares with questions, stored with the chunk rows as float16.
+        """
         from tqdm import tqdm
 
         from assistant.embeddings import embed_passages_parallel
+        from assistant.extractive import split_sentences
 
         wanted = [(item, chunk) for item in prepared for chunk in item.chunks]
         started = time.perf_counter()
         present = self.vectors.existing_ids([chunk.id for _, chunk in wanted])
         self._timed("write", started)
         todo = [(item, chunk) for item, chunk in wanted if chunk.id not in present]
-        if not todo:
-            return
-        started = time.perf_counter()
+        sentences = [split_sentences(chunk.text) for _, chunk in wanted]
         texts = [chunk.embedding_text(item.meta.title) for item, chunk in todo]
+        texts += [sentence for group in sentences for sentence in group]
+        started = time.perf_counter()
         with tqdm(
-            total=len(texts),
-            desc="Bäddar in",
-            unit="avsnitt",
-            disable=not progress,
-            file=sys.stderr,
+            total=len(texts), desc="Bäddar in", unit="text", disable=not progress, file=sys.stderr
         ) as bar:
             vectors = embed_passages_parallel(
                 texts,
@@ -266,20 +270,32 @@ class Ingestor:
             )
         self._timed("embed", started)
         started = time.perf_counter()
+        self._store_vectors(prepared, todo, vectors[: len(todo)])
+        self._timed("write", started)
+        result: dict[str, bytes] = {}
+        offset = len(todo)
+        for (_, chunk), group in zip(wanted, sentences, strict=True):
+            result[chunk.id] = vectors[offset : offset + len(group)].astype(np.float16).tobytes()
+            offset += len(group)
+        return result
+
+    def _store_vectors(
+        self, prepared: list[Prepared], todo: list[tuple[Prepared, Chunk]], vectors: Any
+    ) -> None:
+        """Add the newly embedded chunks to chroma, document by document."""
         by_doc: dict[str, list[int]] = {}
         for index, (item, _chunk) in enumerate(todo):
             by_doc.setdefault(item.meta.id, []).append(index)
         metas = {item.meta.id: item.meta for item in prepared}
         for doc_id, indexes in by_doc.items():
             self.vectors.add(metas[doc_id], [todo[i][1] for i in indexes], vectors[indexes])
-        self._timed("write", started)
 
     def _commit(
         self, prepared: list[Prepared], removed_ids: list[str], crashed: bool, progress: bool
     ) -> None:
         with self.database.session() as session:
             write_state(session, DIRTY_KEY, utcnow().isoformat())
-        self._embed_new(prepared, progress)
+        sentence_vectors = self._embed_new(prepared, progress) if prepared else {}
         started = time.perf_counter()
         replaced = {item.meta.id for item in prepared} | set(removed_ids)
         stale = set(self._chunk_ids_of(replaced))
@@ -290,7 +306,7 @@ class Ingestor:
                 session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(replaced)))
                 session.execute(delete(DocumentRow).where(DocumentRow.id.in_(replaced)))
             for item in prepared:
-                self._add_rows(session, item)
+                self._add_rows(session, item, sentence_vectors)
             write_state(session, GENERATION_KEY, str(generation))
             write_state(session, DIRTY_KEY, None)
         live = {c.id for item in prepared for c in item.chunks}
@@ -326,7 +342,7 @@ class Ingestor:
         index.save(self.settings.lexical_dir / f"gen-{generation}")
         self._timed("lexical", started)
 
-    def _add_rows(self, session: Any, item: Prepared) -> None:
+    def _add_rows(self, session: Any, item: Prepared, sentence_vectors: dict[str, bytes]) -> None:
         meta = item.meta
         session.add(
             DocumentRow(
@@ -356,6 +372,7 @@ class Ingestor:
                 page=c.page,
                 page_end=c.page_end,
                 text=c.text,
+                sentence_vectors=sentence_vectors.get(c.id),
             )
             for c in item.chunks
         )
