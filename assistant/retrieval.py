@@ -116,6 +116,17 @@ class HybridRetriever:
         directory = self.lexical_dir / f"gen-{generation}"
         if generation and directory.exists():
             lexical = LexicalIndex.load(directory, self.analyzer)
+        elif generation:
+            # Another machine ran the ingest (shared database and chroma server): build
+            # this generation's BM25 index from the manifest and keep it locally.
+            log.warning(
+                "BM25 generation %s missing here; building it from the database", generation
+            )
+            entries = self.catalog.texts_for_index()
+            lexical = LexicalIndex.build(
+                [e[0] for e in entries], [e[1] for e in entries], self.analyzer
+            )
+            lexical.save(directory)
         else:
             lexical = LexicalIndex.build([], [], self.analyzer)
         _, live = self.catalog.live_chunk_ids(day)

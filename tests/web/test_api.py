@@ -179,3 +179,12 @@ def test_upload_ingests_at_once_and_refuses_bad_files(tmp_path: Path) -> None:
             assert httpx.get(f"{url}/api/documents").json() == []
     finally:
         components.close()
+
+
+def test_topics_filtered_by_period(api: httpx.Client) -> None:
+    api.post("/api/chat", json={"question": UNCOVERED})
+    response = api.get("/api/gaps/topics", params={"since": "2024-01-01", "until": "2099-12-31"})
+    assert response.status_code == 200, response.text
+    assert any(UNCOVERED in t["examples"] for t in response.json()), response.json()
+    empty = api.get("/api/gaps/topics", params={"until": "2000-01-01"})
+    assert empty.status_code == 200 and empty.json() == [], empty.text

@@ -25,6 +25,11 @@ def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
     return start, end
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Return a stored time as aware UTC; SQLite gives it back without its time zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def gap_out(row: GapRow) -> GapOut:
     """Render a gap row."""
     return GapOut(
@@ -88,7 +93,8 @@ def list_topics(
         rows = [
             r
             for r in rows
-            if (not start or r.created_at >= start) and (not end or r.created_at < end)
+            if (not start or as_utc(r.created_at) >= start)
+            and (not end or as_utc(r.created_at) < end)
         ]
         if not rows or (status and topic.status != status):
             continue
