@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.components import Components
@@ -97,6 +98,14 @@ def check_clean(data_dir: Path) -> str | None:
         components.close()
 
 
+def guarded(check: Callable[[Path], str | None], data_dir: Path) -> str | None:
+    """Run a check, turning any exception into a reported problem."""
+    try:
+        return check(data_dir)
+    except Exception as exc:  # noqa: BLE001 - every failure is a finding here
+        return f"{type(exc).__name__}: {exc}"
+
+
 def trial(number: int, data_dir: Path, corpus: Path, delay: float) -> list[str]:
     """Run one kill-and-recover trial and return the problems found."""
     edit(corpus, number)
@@ -112,10 +121,13 @@ def trial(number: int, data_dir: Path, corpus: Path, delay: float) -> list[str]:
         os.kill(process.pid, signal.SIGKILL)
     process.wait()
     problems = []
-    if problem := check_consistent(data_dir):
+    if problem := guarded(check_consistent, data_dir):
         problems.append(f"after kill: {problem}")
-    run_ingest(data_dir, corpus)
-    if problem := check_clean(data_dir):
+    try:
+        run_ingest(data_dir, corpus)
+    except subprocess.CalledProcessError as exc:
+        problems.append(f"next ingest failed with exit code {exc.returncode}")
+    if problem := guarded(check_clean, data_dir):
         problems.append(f"after next ingest: {problem}")
     state = "finished before the kill" if finished_before_kill else "killed"
     print(
