@@ -22,6 +22,7 @@ from assistant.catalog import Catalog
 from assistant.embeddings import EMBEDDING_DIM
 from assistant.lexical import LexicalIndex, SwedishAnalyzer
 from assistant.schemas import Passage
+from assistant.store import VectorIndexError
 
 log = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "lexical")
@@ -149,7 +150,12 @@ class HybridRetriever:
             embedding = self.embed_query(question)
             timings["embed"] = time.perf_counter() - started
             started = time.perf_counter()
-            hits = self.vectors.query(embedding, self.candidates, snap.day)
+            try:
+                hits = self.vectors.query(embedding, self.candidates, snap.day)
+            except VectorIndexError as exc:
+                # Keep answering from BM25; the next ingest rebuilds the vector store.
+                log.error("Dense retrieval failed, using BM25 alone: %s", exc)
+                hits, timings["dense_failed"] = [], 1.0
             dense = {cid: score for cid, score in hits if cid in snap.live}
             rankings["dense"] = list(dense)
             timings["dense"] = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -15,6 +16,10 @@ from assistant.schemas import Chunk, DocumentMeta
 
 NO_END = 99991231
 GET_PAGE = 5000
+
+
+class VectorIndexError(RuntimeError):
+    """The vector store failed to answer (for instance a collection left damaged)."""
 
 
 def date_key(day: dt.date | None) -> int:
@@ -44,14 +49,26 @@ class VectorIndex:
     """Chunk embeddings in one chroma collection with the metadata retrieval filters on."""
 
     def __init__(self, client: Any, collection: str) -> None:
+        self._client = client
+        self._name = collection
+        self._open()
+
+    def _open(self) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         # Our own embeddings are passed in; chroma's default embedding function would
         # try to download a model, so none is set.
-        self._collection = client.get_or_create_collection(
-            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        self._collection = self._client.get_or_create_collection(
+            self._name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
         self._store = ChromaVectorStore(chroma_collection=self._collection)
+
+    def reset(self) -> None:
+        """Drop the collection and start an empty one, for a rebuild from the manifest."""
+        # A missing or damaged collection is exactly what is being replaced.
+        with contextlib.suppress(Exception):
+            self._client.delete_collection(self._name)
+        self._open()
 
     def add(self, meta: DocumentMeta, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
         """Store the chunks of one document with their embeddings."""
@@ -70,8 +87,9 @@ class VectorIndex:
             )
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
-        if nodes:
-            self._store.add(nodes)
+        # chroma refuses batches above its max_batch_size (5,461 here); GET_PAGE is below.
+        for start in range(0, len(nodes), GET_PAGE):
+            self._store.add(nodes[start : start + GET_PAGE])
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """Return which of the given chunk ids are stored already."""
@@ -110,8 +128,11 @@ class VectorIndex:
             VectorStoreQuery,
         )
 
-        if self.count() == 0:
-            return []
+        try:
+            if self.count() == 0:
+                return []
+        except Exception as exc:
+            raise VectorIndexError(f"chroma count failed: {exc}") from exc
         filters = MetadataFilters(
             filters=[
                 MetadataFilter(key="valid_to", operator=FilterOperator.GTE, value=date_key(today))
@@ -120,7 +141,10 @@ class VectorIndex:
         query = VectorStoreQuery(
             query_embedding=embedding.tolist(), similarity_top_k=k, filters=filters
         )
-        result = self._store.query(query)
+        try:
+            result = self._store.query(query)
+        except Exception as exc:
+            raise VectorIndexError(f"chroma query failed: {exc}") from exc
         # ChromaVectorStore reports exp(-distance); with cosine space, cosine = 1 - distance.
         return [
             (node_id, 1.0 + math.log(max(similarity, 1e-12)))

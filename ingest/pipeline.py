@@ -9,6 +9,7 @@ previous index in use; the next run removes what the killed one left behind.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import sys
 import time
@@ -28,6 +29,7 @@ from ingest.errors import UnreadableFileError
 from ingest.lock import IngestLock
 from ingest.metadata import SIDECAR_SUFFIX, sidecar_path
 
+log = logging.getLogger(__name__)
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
 
 
@@ -295,9 +297,11 @@ class Ingestor:
     ) -> None:
         with self.database.session() as session:
             write_state(session, DIRTY_KEY, utcnow().isoformat())
+        replaced = {item.meta.id for item in prepared} | set(removed_ids)
+        if crashed:
+            self._rebuild_vectors(replaced)
         sentence_vectors = self._embed_new(prepared, progress) if prepared else {}
         started = time.perf_counter()
-        replaced = {item.meta.id for item in prepared} | set(removed_ids)
         stale = set(self._chunk_ids_of(replaced))
         generation = self.catalog.generation() + 1
         self._build_lexical(prepared, stale, generation)
@@ -310,8 +314,8 @@ class Ingestor:
             write_state(session, GENERATION_KEY, str(generation))
             write_state(session, DIRTY_KEY, None)
         live = {c.id for item in prepared for c in item.chunks}
-        orphans = self._orphans(live) if crashed else [i for i in stale if i not in live]
-        self.vectors.delete(orphans)
+        if not crashed:  # after a rebuild the collection holds nothing stale
+            self.vectors.delete([i for i in stale if i not in live])
         self._drop_old_generations(generation)
         self._timed("write", started)
 
@@ -324,10 +328,36 @@ class Ingestor:
             )
             return list(rows.all())
 
-    def _orphans(self, live_new: set[str]) -> list[str]:
-        with self.database.session() as session:
-            committed = set(session.scalars(select(ChunkRow.id)).all())
-        return sorted(self.vectors.all_ids() - committed - live_new)
+    def _rebuild_vectors(self, skip: set[str]) -> None:
+        """Rebuild chroma from the committed manifest after an ingest was killed.
+
+        A process killed while chroma writes can leave the collection damaged (seen:
+        "Error finding id"), so it is not trusted: it is dropped, and every committed
+        chunk outside the documents being replaced is embedded and added again.
+        """
+        from assistant.catalog import meta_from_row
+        from assistant.embeddings import embed_passages_parallel
+
+        log.warning("The previous ingest did not finish; rebuilding the vector store")
+        self.vectors.reset()
+        documents = [d for d in self.catalog.documents() if d.id not in skip]
+        entries = [
+            (meta_from_row(d), Chunk(r.id, d.id, r.ordinal, r.section, r.page, r.page_end, r.text))
+            for d in documents
+            for r in self.catalog.document_chunks(d.id)
+        ]
+        started = time.perf_counter()
+        texts = [chunk.embedding_text(meta.title) for meta, chunk in entries]
+        vectors = embed_passages_parallel(
+            texts, None, self.settings.ingest_workers, self.settings.embed_batch_size
+        )
+        self._timed("embed", started)
+        by_doc: dict[str, list[int]] = {}
+        for index, (meta, _chunk) in enumerate(entries):
+            by_doc.setdefault(meta.id, []).append(index)
+        for indexes in by_doc.values():
+            meta = entries[indexes[0]][0]
+            self.vectors.add(meta, [entries[i][1] for i in indexes], vectors[indexes])
 
     def _build_lexical(self, prepared: list[Prepared], stale: set[str], generation: int) -> None:
         from assistant.lexical import LexicalIndex, SwedishAnalyzer
