@@ -63,12 +63,12 @@ class Components:
         cls, settings: Settings, ollama_transport: httpx.BaseTransport | None = None
     ) -> Components:
         """Open the database and vector store, load the model, assemble the pipeline."""
-        from assistant.store import VectorIndex, make_chroma_client
+        from assistant.store import open_vector_index
 
         database = Database(settings.resolved_database_url)
         catalog = Catalog(database)
         embedder = E5Embedder(threads=settings.embed_threads)
-        vectors = VectorIndex(make_chroma_client(settings), settings.collection)
+        vectors = open_vector_index(settings)
         retriever = HybridRetriever(
             catalog,
             vectors,

@@ -109,9 +109,25 @@ class HybridRetriever:
         with self._lock:
             current = self._snapshot
             if current is None or current.generation != generation or current.day != day:
+                if current is not None and current.generation != generation:
+                    self._reopen_vectors()
                 current = self._load(generation, day)
                 self._snapshot = current
         return current
+
+    def _reopen_vectors(self) -> None:
+        reopen = getattr(self.vectors, "reopen", None)
+        if reopen is not None:
+            reopen()
+
+    def _dense(self, embedding: np.ndarray, day: dt.date) -> list[tuple[str, float]]:
+        """Query the vector store, reopening it once if it fails."""
+        try:
+            return list(self.vectors.query(embedding, self.candidates, day))
+        except VectorIndexError as exc:
+            log.warning("Dense retrieval failed (%s); reopening the vector store", exc)
+        self._reopen_vectors()
+        return list(self.vectors.query(embedding, self.candidates, day))
 
     def _load(self, generation: int, day: dt.date) -> Snapshot:
         directory = self.lexical_dir / f"gen-{generation}"
@@ -151,7 +167,7 @@ class HybridRetriever:
             timings["embed"] = time.perf_counter() - started
             started = time.perf_counter()
             try:
-                hits = self.vectors.query(embedding, self.candidates, snap.day)
+                hits = self._dense(embedding, snap.day)
             except VectorIndexError as exc:
                 # Keep answering from BM25; the next ingest rebuilds the vector store.
                 log.error("Dense retrieval failed, using BM25 alone: %s", exc)

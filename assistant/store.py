@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlparse
 
@@ -45,12 +45,41 @@ def make_chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+def open_vector_index(settings: Settings) -> VectorIndex:
+    """Open the configured vector index, able to reload itself from disk."""
+
+    def reconnect() -> Any:
+        if not settings.chroma_url:
+            from chromadb.api.client import SharedSystemClient
+
+            # Forget chroma's per-process cache so the next client reads the disk anew;
+            # clients already open keep the system they hold.
+            SharedSystemClient.clear_system_cache()
+        return make_chroma_client(settings)
+
+    return VectorIndex(reconnect(), settings.collection, reconnect)
+
+
 class VectorIndex:
     """Chunk embeddings in one chroma collection with the metadata retrieval filters on."""
 
-    def __init__(self, client: Any, collection: str) -> None:
+    def __init__(
+        self, client: Any, collection: str, reconnect: Callable[[], Any] | None = None
+    ) -> None:
         self._client = client
         self._name = collection
+        self._reconnect = reconnect
+        self._open()
+
+    def reopen(self) -> None:
+        """Reload the collection from disk after another process has written to it.
+
+        An embedded chroma keeps the index it loaded for the life of the process, even
+        across new client objects, and queries against it fail ("Error finding id")
+        once another process (ingest, another worker) changed the data on disk.
+        """
+        if self._reconnect is not None:
+            self._client = self._reconnect()
         self._open()
 
     def _open(self) -> None:

@@ -120,10 +120,9 @@ class Ingestor:
     def vectors(self) -> Any:
         """Open the vector index on first use."""
         if self._vectors is None:
-            from assistant.store import VectorIndex, make_chroma_client
+            from assistant.store import open_vector_index
 
-            client = make_chroma_client(self.settings)
-            self._vectors = VectorIndex(client, self.settings.collection)
+            self._vectors = open_vector_index(self.settings)
         return self._vectors
 
     def _timed(self, phase: str, started: float) -> None:
@@ -298,6 +297,9 @@ class Ingestor:
         with self.database.session() as session:
             write_state(session, DIRTY_KEY, utcnow().isoformat())
         replaced = {item.meta.id for item in prepared} | set(removed_ids)
+        reopen = getattr(self.vectors, "reopen", None)
+        if reopen is not None:  # another process may have written since we opened it
+            reopen()
         if crashed:
             self._rebuild_vectors(replaced)
         sentence_vectors = self._embed_new(prepared, progress) if prepared else {}

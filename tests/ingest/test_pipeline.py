@@ -182,3 +182,36 @@ def assert_index_answers(settings: Settings, question: str, expected: str) -> No
         assert any(expected in t for t in texts), f"previous index lost: {texts}"
     finally:
         components.close()
+
+
+def test_running_reader_sees_an_ingest_from_another_process(
+    tmp_path: Path, small_corpus: Path
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    reader = Components.build(settings)  # stands in for the running server
+    try:
+        assert reader.retriever.retrieve("cykelbidrag belopp", 3).passages
+        for round_ in range(2):
+            write_routine(
+                small_corpus / "rutiner",
+                "cykel.md",
+                f"Cykelbidraget är {1600 + round_} kr per år från och med 2027.",
+            )
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    INGEST_SCRIPT,
+                    str(ROOT),
+                    str(settings.data_dir),
+                    str(small_corpus),
+                ],
+                check=True,
+            )
+            result = reader.retriever.retrieve("cykelbidrag belopp", 3)
+            assert "dense_failed" not in result.timings, "dense retrieval must not fail"
+            texts = [p.text for p in result.passages]
+            assert any(f"{1600 + round_} kr" in t for t in texts), texts
+    finally:
+        reader.close()
