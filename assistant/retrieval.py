@@ -26,6 +26,9 @@ from assistant.store import VectorIndexError
 
 log = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "lexical")
+# Up to this many stored chunks outside the live set (retired documents, leftovers of an
+# interrupted ingest), dense search over-fetches and filters instead of asking chroma to.
+OVERFETCH_LIMIT = 1000
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Snapshot:
     lexical: LexicalIndex
     live: set[str]
     mask: np.ndarray
+    stored: int  # chunks in the vector store when the snapshot was taken
 
 
 @dataclass
@@ -120,14 +124,23 @@ class HybridRetriever:
         if reopen is not None:
             reopen()
 
-    def _dense(self, embedding: np.ndarray, day: dt.date) -> list[tuple[str, float]]:
-        """Query the vector store, reopening it once if it fails."""
+    def _dense(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
+        """Return the best live chunks by cosine similarity, reopening the store on failure."""
         try:
-            return list(self.vectors.query(embedding, self.candidates, day))
+            return self._live_hits(embedding, snap)
         except VectorIndexError as exc:
             log.warning("Dense retrieval failed (%s); reopening the vector store", exc)
         self._reopen_vectors()
-        return list(self.vectors.query(embedding, self.candidates, day))
+        return self._live_hits(embedding, snap)
+
+    def _live_hits(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
+        excluded = snap.stored - len(snap.live)
+        if not 0 <= excluded <= OVERFETCH_LIMIT:
+            return self.vectors.query(embedding, self.candidates, snap.day)
+        # Search unfiltered for enough hits that the live ones fill the list: chroma's
+        # own date filter costs more than the search itself (see VectorIndex.query).
+        hits = self.vectors.query(embedding, self.candidates + excluded)
+        return [hit for hit in hits if hit[0] in snap.live][: self.candidates]
 
     def _load(self, generation: int, day: dt.date) -> Snapshot:
         directory = self.lexical_dir / f"gen-{generation}"
@@ -148,8 +161,13 @@ class HybridRetriever:
             lexical = LexicalIndex.build([], [], self.analyzer)
         _, live = self.catalog.live_chunk_ids(day)
         mask = np.array([cid in live for cid in lexical.chunk_ids], dtype=np.float32)
+        try:
+            stored = self.vectors.count()
+        except Exception as exc:  # noqa: BLE001 - a broken store is handled per query
+            log.error("Vector store count failed: %s", exc)
+            stored = len(live)
         log.info("Index generation %s loaded: %d passages in use", generation, len(live))
-        return Snapshot(generation, day, lexical, live, mask)
+        return Snapshot(generation, day, lexical, live, mask, stored)
 
     def retrieve(self, question: str, k: int, mode: str = "hybrid") -> RetrievalResult:
         """Return the top k passages for a question, by hybrid, dense or lexical ranking."""
@@ -167,7 +185,7 @@ class HybridRetriever:
             timings["embed"] = time.perf_counter() - started
             started = time.perf_counter()
             try:
-                hits = self._dense(embedding, snap.day)
+                hits = self._dense(embedding, snap)
             except VectorIndexError as exc:
                 # Keep answering from BM25; the next ingest rebuilds the vector store.
                 log.error("Dense retrieval failed, using BM25 alone: %s", exc)

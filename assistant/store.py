@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -148,34 +147,33 @@ class VectorIndex:
         """Return the number of stored chunks."""
         return int(self._collection.count())
 
-    def query(self, embedding: np.ndarray, k: int, today: dt.date) -> list[tuple[str, float]]:
-        """Return up to k (chunk id, cosine similarity) of documents still valid today."""
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
+    def query(
+        self, embedding: np.ndarray, k: int, today: dt.date | None = None
+    ) -> list[tuple[str, float]]:
+        """Return up to k (chunk id, cosine similarity) pairs, best first.
 
+        With `today`, only chunks of documents still valid that day are searched.
+        Chroma applies such a filter by listing every matching id from its metadata
+        store before the vector search, which grows with the collection (at 10k chunks
+        about 63 ms against 2 ms unfiltered), so callers that know which chunks are live
+        search unfiltered and drop the rest themselves (see HybridRetriever).
+
+        This asks the chroma collection directly rather than through
+        ChromaVectorStore.query, which always fetches every hit's text and metadata to
+        build nodes (about 6 ms against 1.7 ms at 10k); the passages' text comes from
+        the SQL manifest anyway.
+        """
         try:
-            if self.count() == 0:
-                return []
-        except Exception as exc:
-            raise VectorIndexError(f"chroma count failed: {exc}") from exc
-        filters = MetadataFilters(
-            filters=[
-                MetadataFilter(key="valid_to", operator=FilterOperator.GTE, value=date_key(today))
-            ]
-        )
-        query = VectorStoreQuery(
-            query_embedding=embedding.tolist(), similarity_top_k=k, filters=filters
-        )
-        try:
-            result = self._store.query(query)
+            result = self._collection.query(
+                query_embeddings=[embedding.tolist()],
+                n_results=k,  # chroma returns fewer when fewer are stored
+                where={"valid_to": {"$gte": date_key(today)}} if today else None,
+                include=["distances"],
+            )
         except Exception as exc:
             raise VectorIndexError(f"chroma query failed: {exc}") from exc
-        # ChromaVectorStore reports exp(-distance); with cosine space, cosine = 1 - distance.
+        # The collection uses cosine space: distance = 1 - cosine similarity.
         return [
-            (node_id, 1.0 + math.log(max(similarity, 1e-12)))
-            for node_id, similarity in zip(result.ids or [], result.similarities or [], strict=True)
+            (chunk_id, 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]

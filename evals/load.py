@@ -1,10 +1,12 @@
 """Load test: concurrent chat users against a real server on loopback.
 
 `python -m evals.load [--users 20] [--seconds 60] [--max-requests 5000] [--url URL]
-                      [--workers 1] [--stream]`
+                      [--workers 1] [--stream] [--scale-out]`
 
 Without --url it ingests the sample corpus into a temporary data directory and starts
-`rutinstod serve` (or uvicorn with --workers) on a free loopback port. Only loopback
+`rutinstod serve` (or uvicorn with --workers) on a free loopback port; with
+--scale-out the server stores into a `chroma run` server and a PostgreSQL cluster
+started on loopback for the run, as in a several-machine deployment. Only loopback
 addresses are accepted. Every user sends questions from the sample sets one after the
 other until the time or the request budget runs out; a separate prober asks /healthz
 twice a second. It prints throughput, latency percentiles, errors by kind, requests
@@ -16,19 +18,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
 import numpy as np
+
+from evals.servers import (
+    ChromaServer,
+    PostgresCluster,
+    find_chroma,
+    find_postgres_bindir,
+    free_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = [ROOT / "evals/datasets/sample_a.jsonl", ROOT / "evals/datasets/sample_b.jsonl"]
@@ -108,16 +118,11 @@ def prober(url: str, stop: threading.Event, tally: Tally) -> None:
                     tally.errors[f"healthz {type(exc).__name__}"] += 1
 
 
-def free_port() -> int:
-    """Return a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    data_dir: Path, workers: int, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """Ingest the sample corpus and start the server; return the process and its URL."""
-    env = {**os.environ, "RUTINSTOD_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "RUTINSTOD_DATA_DIR": str(data_dir), **(extra_env or {})}
     subprocess.run(
         [sys.executable, "-m", "rutinstod", "ingest", str(ROOT / "corpus"), "--quiet"],
         check=True,
@@ -213,18 +218,39 @@ def main() -> None:
     parser.add_argument("--url")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--stream", action="store_true", help="use /api/chat/stream")
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="serve from a `chroma run` server and a throwaway PostgreSQL on loopback",
+    )
     args = parser.parse_args()
     path = "/api/chat/stream" if args.stream else "/api/chat"
     if args.url:
         report(run(args.url, args.users, args.seconds, args.max_requests, path), args.users)
         return
-    with tempfile.TemporaryDirectory(prefix="rutinstod-load-") as tmp:
-        process, url = start_server(Path(tmp), args.workers)
+    with tempfile.TemporaryDirectory(prefix="rutinstod-load-") as tmp, ExitStack() as servers:
+        extra_env = start_outside_servers(Path(tmp), servers) if args.scale_out else {}
+        process, url = start_server(Path(tmp) / "data", args.workers, extra_env)
         try:
             report(run(url, args.users, args.seconds, args.max_requests, path), args.users)
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+def start_outside_servers(folder: Path, stack: ExitStack) -> dict[str, str]:
+    """Start a chroma server and a PostgreSQL cluster; return the settings that use them."""
+    executable, bindir = find_chroma(), find_postgres_bindir()
+    if executable is None or bindir is None:
+        raise SystemExit("--scale-out needs the chroma executable and PostgreSQL's initdb.")
+    chroma = ChromaServer(executable, folder / "chroma")
+    chroma.start()
+    stack.callback(chroma.stop)
+    cluster = PostgresCluster(bindir)
+    stack.callback(cluster.stop)
+    cluster.start()
+    print(f"chroma server {chroma.url}, PostgreSQL on port {cluster.port}", flush=True)
+    return {"RUTINSTOD_CHROMA_URL": chroma.url, "RUTINSTOD_DATABASE_URL": cluster.create_database()}
 
 
 if __name__ == "__main__":

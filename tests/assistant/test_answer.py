@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from assistant import retrieval
 from assistant.citations import validate_citations
 from assistant.components import Components
 from assistant.config import Settings
@@ -35,11 +38,21 @@ def test_uncovered_question_is_refused_and_logged(sample_components: Components)
     assert response.nearest, "the refusal lists the nearest documents"
 
 
-def test_retired_routine_is_never_retrieved(sample_components: Components) -> None:
+@pytest.mark.parametrize("mode", ["hybrid", "dense"])
+@pytest.mark.parametrize("chroma_filters", [False, True], ids=["overfetch", "chroma-filter"])
+def test_retired_routine_is_never_retrieved(
+    sample_components: Components,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: str,
+    chroma_filters: bool,
+) -> None:
+    if chroma_filters:  # as when more chunks are retired than over-fetching can cover
+        monkeypatch.setattr(retrieval, "OVERFETCH_LIMIT", -1)
     passages = sample_components.retriever.retrieve(
-        "hur många ärenden väljs ut till stickprovskontroll varje månad", 10
+        "hur många ärenden väljs ut till stickprovskontroll varje månad", 10, mode=mode
     ).passages
     documents = {p.document for p in passages}
+    assert len(passages) == 10, "retired chunks must not leave the list short"
     assert "stickprovskontroller_v2.pdf" in documents, documents
     assert "stickprovskontroller_v1.pdf" not in documents, "v1 ended 2024-12-31"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.components import Components
 from assistant.config import Settings
-from tests.scaleout.conftest import ChromaServer
+from evals.servers import ChromaServer
 
 COVERED = "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
 SOURCE = "nyansokan_och_kontrollhandlingar.pdf"

@@ -20,9 +20,9 @@ from assistant.database import (
     GapRow,
 )
 from assistant.gaps import UnknownAnswerError
+from evals.servers import PostgresCluster
 from ingest.pipeline import ingest
 from tests.conftest import CORPUS, make_settings
-from tests.scaleout.conftest import PostgresCluster
 
 COVERED = "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
 FOLLOW_UP = "och om hen har ett ISK?"
