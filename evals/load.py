@@ -86,11 +86,7 @@ def user(
             try:
                 with client.stream("POST", path, json={"question": question}) as response:
                     for chunk in response.iter_bytes():
-                        if first is None and (
-                            b"event: token" in chunk
-                            or b"event: final" in chunk
-                            or not path.endswith("stream")
-                        ):
+                        if first is None and (b"event: token" in chunk or b"event: final" in chunk):
                             first = time.perf_counter() - started
                     kind = None if response.status_code == 200 else f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
@@ -102,7 +98,8 @@ def user(
                 else:
                     tally.answered += 1
                     tally.latencies.append(elapsed)
-                    tally.first_tokens.append(first if first is not None else elapsed)
+                    if first is not None:  # streamed answers only
+                        tally.first_tokens.append(first)
 
 
 def prober(url: str, stop: threading.Event, tally: Tally) -> None:
