@@ -46,7 +46,7 @@ def fuzz_components(fuzz_settings: Settings) -> Iterator[Components]:
     components.close()
 
 
-def fuzz(operation: Any, mode: Any) -> str | None:
+def fuzz(operation: Any, mode: Any, sent: list[int]) -> str | None:
     """Send generated requests to one operation; return the failure, if any, as text."""
 
     @given(case=operation.as_strategy(generation_mode=mode))
@@ -57,6 +57,7 @@ def fuzz(operation: Any, mode: Any) -> str | None:
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
+        sent.append(1)
         case.call_and_validate(checks=[not_a_server_error])
 
     try:
@@ -76,12 +77,16 @@ def test_no_input_causes_a_server_error(
     app = create_app(fuzz_settings, fuzz_components)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
+    sent: list[int] = []
     failures = {
         f"{operation.label} ({mode.value})": failure
         for operation in operations
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-        if (failure := fuzz(operation, mode))
+        if (failure := fuzz(operation, mode, sent))
     }
+    print(
+        f"schemathesis: {len(operations)} operations, {len(sent)} requests, {len(failures)} failed"
+    )
     assert len(operations) >= 10, f"the schema should list every endpoint: {operations}"
     assert not failures, "server errors found:\n" + "\n\n".join(
         f"{label}:\n{text}" for label, text in failures.items()
