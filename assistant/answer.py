@@ -6,11 +6,11 @@ the evaluation all go through the same AnswerPipeline.
 
 from __future__ import annotations
 
+import collections.abc
 import logging
 import re
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,10 @@ class AnswerEvent:
     response: ChatResponse | None = None
 
 
+# What AnswerPipeline.stream returns; closing it early releases the generator.
+AnswerStream = collections.abc.Generator[AnswerEvent, None, None]
+
+
 @dataclass
 class Thresholds:
     """The retrieval part of the answerability gate."""
@@ -117,7 +121,7 @@ class AnswerPipeline:
                 return event.response
         raise RuntimeError("the answer stream ended without a response")
 
-    def stream(self, question: str, conversation_id: str | None = None) -> Iterator[AnswerEvent]:
+    def stream(self, question: str, conversation_id: str | None = None) -> AnswerStream:
         """Yield the answer's tokens as they are generated, then the validated response."""
         started = time.perf_counter()
         redaction = redact(question)

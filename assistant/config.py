@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         2, ge=1, le=64, description="OpenMP threads for query embedding in the server process."
     )
+    answer_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Answers computed at once per server process (one per core); further "
+        "requests wait their turn without competing for the interpreter.",
+    )
     ingest_workers: int = Field(
         2, ge=1, le=64, description="Embedding worker processes during ingest (one per core)."
     )

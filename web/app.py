@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -104,6 +105,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         built.warm_up()
         app.state.components = built
         app.state.ingestor = Ingestor(settings, built.database, vectors=built.vectors)
+        # Answers run in worker threads; with many at once they fight over the GIL and
+        # the event loop waits its turn too, so a few run and the rest queue here.
+        app.state.answer_limiter = anyio.CapacityLimiter(settings.answer_threads)
         if not auth_configured(settings):
             log.warning(
                 "Ingen inloggning är konfigurerad: alla har alla roller. "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Request
 
 from assistant.answer import AnswerPipeline
@@ -27,6 +28,11 @@ def get_settings(request: Request) -> Settings:
 def get_pipeline(request: Request) -> AnswerPipeline:
     """Return the answer pipeline."""
     return get_components(request).pipeline
+
+
+def get_answer_limiter(request: Request) -> CapacityLimiter:
+    """Return the limiter that bounds how many answers are computed at once."""
+    return request.app.state.answer_limiter  # type: ignore[no-any-return]
 
 
 def get_gaps(request: Request) -> GapLog:
@@ -67,6 +73,7 @@ def routine_group_page(request: Request) -> frozenset[str]:
 ComponentsDep = Annotated[Components, Depends(get_components)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[AnswerPipeline, Depends(get_pipeline)]
+AnswerLimiterDep = Annotated[CapacityLimiter, Depends(get_answer_limiter)]
 GapLogDep = Annotated[GapLog, Depends(get_gaps)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 IngestorDep = Annotated[Any, Depends(get_ingestor)]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
+import anyio
+from anyio import CapacityLimiter
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
 from assistant.answer import AnswerPipeline
 from assistant.gaps import UnknownAnswerError
-from web.deps import CaseworkerDep, GapLogDep, PipelineDep
+from web.deps import AnswerLimiterDep, CaseworkerDep, GapLogDep, PipelineDep
 from web.schemas import ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -19,9 +21,14 @@ log = logging.getLogger(__name__)
 
 
 @router.post("/chat", response_model=ChatResponseOut)
-def chat(body: ChatRequest, pipeline: PipelineDep, _roles: CaseworkerDep) -> dict[str, object]:
+async def chat(
+    body: ChatRequest, pipeline: PipelineDep, limiter: AnswerLimiterDep, _roles: CaseworkerDep
+) -> dict[str, object]:
     """Answer a question from the routines, with citations, or log it as a gap."""
-    return pipeline.ask(body.question, body.conversation_id).as_dict()
+    response = await anyio.to_thread.run_sync(
+        pipeline.ask, body.question, body.conversation_id, limiter=limiter
+    )
+    return response.as_dict()
 
 
 def sse(event: str, data: object) -> str:
@@ -29,10 +36,20 @@ def sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def stream_events(pipeline: AnswerPipeline, body: ChatRequest) -> Iterator[str]:
-    """Turn the pipeline's events into server-sent events, ending with the response."""
+async def stream_events(
+    pipeline: AnswerPipeline, body: ChatRequest, limiter: CapacityLimiter
+) -> AsyncIterator[str]:
+    """Turn the pipeline's events into server-sent events, ending with the response.
+
+    Each step of the pipeline's generator runs in a worker thread under the answer
+    limiter, so the event loop is never blocked while the answer is made.
+    """
+    events = pipeline.stream(body.question, body.conversation_id)
     try:
-        for event in pipeline.stream(body.question, body.conversation_id):
+        while True:
+            event = await anyio.to_thread.run_sync(next, events, None, limiter=limiter)
+            if event is None:
+                break
             if event.kind == "token":
                 yield sse("token", {"text": event.text})
             elif event.kind == "reset":
@@ -42,6 +59,8 @@ def stream_events(pipeline: AnswerPipeline, body: ChatRequest) -> Iterator[str]:
     except Exception:
         log.exception("Streaming answer failed")
         yield sse("error", {"detail": "Ett fel uppstod när svaret skulle tas fram."})
+    finally:
+        events.close()
 
 
 @router.post(
@@ -50,11 +69,11 @@ def stream_events(pipeline: AnswerPipeline, body: ChatRequest) -> Iterator[str]:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def chat_stream(
-    body: ChatRequest, pipeline: PipelineDep, _roles: CaseworkerDep
+    body: ChatRequest, pipeline: PipelineDep, limiter: AnswerLimiterDep, _roles: CaseworkerDep
 ) -> StreamingResponse:
     """Stream the answer as server-sent events: token..., then final with the response."""
     return StreamingResponse(
-        stream_events(pipeline, body),
+        stream_events(pipeline, body, limiter),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
