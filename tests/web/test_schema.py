@@ -85,7 +85,8 @@ def test_no_input_causes_a_server_error(
         if (failure := fuzz(operation, mode, sent))
     }
     print(
-        f"schemathesis: {len(operations)} operations, {len(sent)} requests, {len(failures)} failed"
+        f"schemathesis: {len(operations)} operations, {len(sent)} requests, "
+        f"{len(failures)} operation and mode pairs with a server error"
     )
     assert len(operations) >= 10, f"the schema should list every endpoint: {operations}"
     assert not failures, "server errors found:\n" + "\n\n".join(
