@@ -43,8 +43,11 @@ eval: install
 ## Benchmarks that print figures (retrieval quality, ingest throughput, query latency)
 bench: install
 	$(BIN)/python -m evals.bench_retrieval
-	$(BIN)/python -m evals.bench_ingest
+	$(BIN)/python -m evals.bench_ingest --pages 200
+	$(BIN)/python -m evals.bench_ingest --pages 2000 --stand-in-embedding --skip-sample
 	$(BIN)/python -m evals.bench_query
+	$(BIN)/python -m evals.load --users 20 --seconds 60
+	$(BIN)/python -m evals.bench_redaction
 
 clean:
 	rm -rf data test-output evals/runs

@@ -1,6 +1,6 @@
 """Ingest throughput: the sample corpus, a re-run with nothing changed, and a scaled corpus.
 
-`python -m evals.bench_ingest [--pages 2000] [--skip-scaled] [--stand-in-embedding]`
+`python -m evals.bench_ingest [--pages 2000] [--skip-sample] [--skip-scaled] [--stand-in-embedding]`
 
 The scaled corpus is made of PDFs rendered from the sample corpus's own passages,
 each copy numbered so that no two passages are identical (identical text would let
@@ -129,10 +129,39 @@ def count_pages(summary: IngestSummary) -> int:
     return sum(o.pages or 1 for o in summary.outcomes if o.status in {"added", "updated"})
 
 
+def bench_sample(data_dir: Path) -> None:
+    """Ingest the sample corpus, then again with nothing changed."""
+    settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+    first = ingest(settings, [CORPUS], progress=False)
+    report("Sample corpus, first ingest", first, count_pages(first))
+    started = time.perf_counter()
+    again = ingest(settings, [CORPUS], progress=False)
+    print(
+        f"\nSample corpus, re-run with nothing changed: "
+        f"{time.perf_counter() - started:.2f} s, {again.count('unchanged')} unchanged "
+        f"(target ≤ 2 s)"
+    )
+
+
+def bench_scaled(folder: Path, pages: int, stand_in: bool) -> None:
+    """Render a scaled corpus of PDFs and ingest it."""
+    corpus = folder / "scaled"
+    corpus.mkdir()
+    started = time.perf_counter()
+    written = write_scaled_corpus(corpus, pages)
+    print(f"\nRendered {written} scaled pages in {time.perf_counter() - started:.0f} s")
+    settings = Settings(_env_file=None, data_dir=folder / "scaled-data")  # type: ignore[call-arg]
+    with stand_in_embedding() if stand_in else contextlib.nullcontext():
+        scaled = ingest(settings, [corpus], progress=True)
+    label = " with stand-in embedding" if stand_in else ""
+    report(f"Scaled corpus ({written} pages){label}", scaled, written, not stand_in)
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--skip-sample", action="store_true")
     parser.add_argument("--skip-scaled", action="store_true")
     parser.add_argument(
         "--stand-in-embedding",
@@ -141,31 +170,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rutinstod-bench-") as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp) / "sample")  # type: ignore[call-arg]
-        first = ingest(settings, [CORPUS], progress=False)
-        report("Sample corpus, first ingest", first, count_pages(first))
-        started = time.perf_counter()
-        again = ingest(settings, [CORPUS], progress=False)
-        print(
-            f"\nSample corpus, re-run with nothing changed: "
-            f"{time.perf_counter() - started:.2f} s, {again.count('unchanged')} unchanged "
-            f"(target ≤ 2 s)"
-        )
+        if not args.skip_sample:
+            bench_sample(Path(tmp) / "sample")
         if not args.skip_scaled:
-            folder = Path(tmp) / "scaled"
-            folder.mkdir()
-            started = time.perf_counter()
-            pages = write_scaled_corpus(folder, args.pages)
-            print(f"\nRendered {pages} scaled pages in {time.perf_counter() - started:.0f} s")
-            scaled_settings = Settings(  # type: ignore[call-arg]
-                _env_file=None, data_dir=Path(tmp) / "scaled-data"
-            )
-            with stand_in_embedding() if args.stand_in_embedding else contextlib.nullcontext():
-                scaled = ingest(scaled_settings, [folder], progress=True)
-            label = " with stand-in embedding" if args.stand_in_embedding else ""
-            report(
-                f"Scaled corpus ({pages} pages){label}", scaled, pages, not args.stand_in_embedding
-            )
+            bench_scaled(Path(tmp), args.pages, args.stand_in_embedding)
     own, children = peak_memory_mb()
     print(f"\nPeak memory: ingest process {own:.0f} MB, largest embedding worker {children:.0f} MB")
 
