@@ -114,15 +114,13 @@ class HybridRetriever:
             current = self._snapshot
             if current is None or current.generation != generation or current.day != day:
                 if current is not None and current.generation != generation:
-                    self._reopen_vectors()
+                    try:
+                        self.vectors.reopen()
+                    except VectorIndexError as exc:  # each query retries, then uses BM25
+                        log.error("Could not reopen the vector store: %s", exc)
                 current = self._load(generation, day)
                 self._snapshot = current
         return current
-
-    def _reopen_vectors(self) -> None:
-        reopen = getattr(self.vectors, "reopen", None)
-        if reopen is not None:
-            reopen()
 
     def _dense(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
         """Return the best live chunks by cosine similarity, reopening the store on failure."""
@@ -130,7 +128,7 @@ class HybridRetriever:
             return self._live_hits(embedding, snap)
         except VectorIndexError as exc:
             log.warning("Dense retrieval failed (%s); reopening the vector store", exc)
-        self._reopen_vectors()
+        self.vectors.reopen()
         return self._live_hits(embedding, snap)
 
     def _live_hits(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:

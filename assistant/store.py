@@ -77,9 +77,12 @@ class VectorIndex:
         across new client objects, and queries against it fail ("Error finding id")
         once another process (ingest, another worker) changed the data on disk.
         """
-        if self._reconnect is not None:
-            self._client = self._reconnect()
-        self._open()
+        try:
+            if self._reconnect is not None:
+                self._client = self._reconnect()
+            self._open()
+        except Exception as exc:
+            raise VectorIndexError(f"chroma reopen failed: {exc}") from exc
 
     def _open(self) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore

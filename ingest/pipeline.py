@@ -297,9 +297,7 @@ class Ingestor:
         with self.database.session() as session:
             write_state(session, DIRTY_KEY, utcnow().isoformat())
         replaced = {item.meta.id for item in prepared} | set(removed_ids)
-        reopen = getattr(self.vectors, "reopen", None)
-        if reopen is not None:  # another process may have written since we opened it
-            reopen()
+        self.vectors.reopen()  # another process may have written since we opened it
         if crashed:
             self._rebuild_vectors(replaced)
         sentence_vectors = self._embed_new(prepared, progress) if prepared else {}
