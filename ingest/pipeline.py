@@ -271,7 +271,7 @@ class Ingestor:
             )
         self._timed("embed", started)
         started = time.perf_counter()
-        self._store_vectors(prepared, todo, vectors[: len(todo)])
+        self._add_vectors([(item.meta, chunk) for item, chunk in todo], vectors[: len(todo)])
         self._timed("write", started)
         result: dict[str, bytes] = {}
         offset = len(todo)
@@ -280,16 +280,14 @@ class Ingestor:
             offset += len(group)
         return result
 
-    def _store_vectors(
-        self, prepared: list[Prepared], todo: list[tuple[Prepared, Chunk]], vectors: Any
-    ) -> None:
-        """Add the newly embedded chunks to chroma, document by document."""
+    def _add_vectors(self, entries: list[tuple[DocumentMeta, Chunk]], vectors: Any) -> None:
+        """Add embedded chunks to chroma, document by document (entries[i] has vectors[i])."""
         by_doc: dict[str, list[int]] = {}
-        for index, (item, _chunk) in enumerate(todo):
-            by_doc.setdefault(item.meta.id, []).append(index)
-        metas = {item.meta.id: item.meta for item in prepared}
-        for doc_id, indexes in by_doc.items():
-            self.vectors.add(metas[doc_id], [todo[i][1] for i in indexes], vectors[indexes])
+        for index, (meta, _chunk) in enumerate(entries):
+            by_doc.setdefault(meta.id, []).append(index)
+        for indexes in by_doc.values():
+            meta = entries[indexes[0]][0]
+            self.vectors.add(meta, [entries[i][1] for i in indexes], vectors[indexes])
 
     def _commit(
         self, prepared: list[Prepared], removed_ids: list[str], crashed: bool, progress: bool
@@ -352,12 +350,7 @@ class Ingestor:
             texts, None, self.settings.ingest_workers, self.settings.embed_batch_size
         )
         self._timed("embed", started)
-        by_doc: dict[str, list[int]] = {}
-        for index, (meta, _chunk) in enumerate(entries):
-            by_doc.setdefault(meta.id, []).append(index)
-        for indexes in by_doc.values():
-            meta = entries[indexes[0]][0]
-            self.vectors.add(meta, [entries[i][1] for i in indexes], vectors[indexes])
+        self._add_vectors(entries, vectors)
 
     def _build_lexical(self, prepared: list[Prepared], stale: set[str], generation: int) -> None:
         from assistant.lexical import LexicalIndex, SwedishAnalyzer

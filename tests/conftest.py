@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import uvicorn
 
 from assistant.components import Components
 from assistant.config import Settings
+from evals.servers import free_port
 from ingest.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,13 +51,6 @@ def sample_components(sample_settings: Settings) -> Iterator[Components]:
     components = Components.build(sample_settings)
     yield components
     components.close()
-
-
-def free_port() -> int:
-    """Return a free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class LiveServer:

@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from assistant.config import Settings
-from tests.conftest import ROOT, free_port
+from evals.servers import free_port
+from tests.conftest import ROOT
 
 COVERED = "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
 FOLLOW_UP = "och om hen har ett ISK?"
