@@ -17,6 +17,7 @@ from typing import Any
 from assistant.citations import Citation, validate_citations
 from assistant.conversation import standalone_question
 from assistant.database import AnswerRow
+from assistant.focus import asked_period
 from assistant.gaps import GapLog
 from assistant.generation import STREAM_RESET, GenerationRequest, Generator
 from assistant.lexical import SwedishAnalyzer
@@ -141,7 +142,8 @@ class AnswerPipeline:
         history = self.gaps.recent_questions(conversation_id, self.thresholds.history_turns)
         standalone = standalone_question(clean, history, self.analyzer, self.generator)
         response.standalone_question = standalone
-        retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k)
+        period = asked_period(standalone, self.retriever.today())
+        retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k, period=period)
         response.passages = retrieval.passages
         response.timings.update(retrieval.timings)
         text, sources, lessons = "", list[Passage](), list[Passage]()

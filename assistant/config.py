@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         0.84, description="Refuse when the best passage's cosine similarity is below this."
     )
     min_sentence_score: float = Field(
-        0.45,
+        0.40,
         description="Refuse when no sentence's combined query match reaches this score "
         "(extractive generator).",
     )

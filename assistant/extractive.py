@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
 from assistant.prompts import INGET_SVAR
@@ -80,6 +81,10 @@ ANSWER_TYPES = tuple(
         ),
         (r"\bhur många\b", NUMBER_WORDS),
         (
+            r"\b(hur stor (andel|del)|vilken andel|hur många procent)\b",
+            r"\d\s*(%|procent)|\bprocent\b|\b(hälften|tredjedel|fjärdedel|var \w+ ärende)\b",
+        ),
+        (
             r"^\s*vem\b|\bvem (ska|får|bestämmer|beslutar|fattar|gör|ansvarar|skriver)\b",
             r"(handläggare|sekreterare|chef|nämnd|utskott|team|UFT|samordnare|jour|ansvarig|"
             r"mentor|ledare|handläggaren|förvaltning)",
@@ -127,6 +132,8 @@ class Candidate:
     position: int
     text: str
     terms: frozenset[str]
+    nearby: frozenset[str]  # its own terms, its neighbours' and the section heading's
+    passage_terms: frozenset[str]
     coverage: float = 0.0
     dense: float = 0.0
     score: float = 0.0
@@ -150,6 +157,7 @@ class ExtractiveGenerator:
         self.min_sentence_score = min_sentence_score
         self.min_term_coverage = min_term_coverage
         self.max_sentences = max_sentences
+        self.asked_objects = AskedObjectCheck(analyzer)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Yield the answer sentence by sentence, or the sentinel alone."""
@@ -176,28 +184,54 @@ class ExtractiveGenerator:
         if not candidates:
             return []
         self._score_dense(request, candidates)
+        # A question can ask for several kinds of fact ("vem beslutar det och hur länge
+        # gäller den?"): each sentence must give one of them, the answer all of them.
         wanted = [answer for question, answer in ANSWER_TYPES if question.search(request.question)]
+        typed = [c for c in candidates if not wanted or any(a.search(c.text) for a in wanted)]
+        asked = self.asked_objects.asked(request.question)
+        # In a question of several kinds, what one part asks about ("hur många dagar")
+        # binds the sentence answering that part, not the others: the sentence-bound
+        # objects are then checked against the answer as a whole.
+        several = len(wanted) > 1
+        each = [a for a in asked if not (several and a.scope in SENTENCE_BOUND)]
         ranked = sorted(
-            (c for c in candidates if all(a.search(c.text) for a in wanted)),
+            (c for c in typed if self.asked_objects.satisfied(each, self._source(request, c))),
             key=lambda c: c.score,
             reverse=True,
         )
         if not ranked:
-            request.diagnostics.update(best_score=0.0, best_coverage=0.0)
+            # 1 when sentences of the asked kind exist but none names what was asked.
+            request.diagnostics.update(
+                best_score=0.0, best_coverage=0.0, asked_object_missing=float(bool(typed))
+            )
             return []
         best = ranked[0]
         request.diagnostics.update(best_score=best.score, best_coverage=best.coverage)
         if best.score < self.min_sentence_score or best.coverage < self.min_term_coverage:
             return []
         chosen = [best]
-        covered = set(best.terms & question_terms)
-        typed = {id(c) for c in ranked}
+        for kind in wanted:
+            if not any(kind.search(c.text) for c in chosen):
+                giving = [c for c in ranked if kind.search(c.text)]
+                if not giving or giving[0].score < self.min_sentence_score:
+                    request.diagnostics.update(answer_part_missing=1.0)
+                    return []
+                chosen.append(giving[0])
+        bound = [a for a in asked if a not in each]
+        if not all(
+            any(self.asked_objects.satisfied([a], self._source(request, c)) for c in chosen)
+            for a in bound
+        ):
+            request.diagnostics.update(asked_object_missing=1.0)
+            return []
+        covered = set().union(*(c.terms & question_terms for c in chosen))
+        fitting = {id(c) for c in ranked}
         everything = sorted(candidates, key=lambda c: c.score, reverse=True)
-        for candidate in (c for c in everything if c is not best):
+        for candidate in (c for c in everything if c not in chosen):
             if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
                 break
             adds = (candidate.terms & question_terms) - covered
-            if (id(candidate) in typed and adds) or self._adjacent(candidate, chosen):
+            if (id(candidate) in fitting and adds) or self._adjacent(candidate, chosen):
                 chosen.append(candidate)
                 covered |= candidate.terms & question_terms
         return sorted(chosen, key=lambda c: (c.passage, c.position))
@@ -216,15 +250,18 @@ class ExtractiveGenerator:
         for index, passage in enumerate(request.passages):
             sentences = split_sentences(passage.text)
             terms = [frozenset(self.analyzer.analyze(s)) for s in sentences]
-            heading = set(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
-            passage_terms = heading.union(*terms) if terms else heading
+            heading = frozenset(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
+            passage_terms = heading.union(*terms)
             for position, (sentence, own_terms) in enumerate(zip(sentences, terms, strict=True)):
                 own = sum(w for t, w in weights.items() if t in own_terms)
                 context = sum(
                     w for t, w in weights.items() if t in passage_terms and t not in own_terms
                 )
                 coverage = (own + 0.5 * context) / total
-                candidates.append(Candidate(index, position, sentence, own_terms, coverage))
+                nearby = heading.union(*terms[max(position - 1, 0) : position + 2])
+                candidates.append(
+                    Candidate(index, position, sentence, own_terms, nearby, passage_terms, coverage)
+                )
         return candidates
 
     def _score_dense(self, request: GenerationRequest, candidates: list[Candidate]) -> None:
@@ -270,6 +307,11 @@ class ExtractiveGenerator:
             similarities = vectors @ request.query_embedding
             scores.update((id(c), float(similarities[c.position])) for c in own)
         return scores, missing
+
+    @staticmethod
+    def _source(request: GenerationRequest, candidate: Candidate) -> Source:
+        passage = request.passages[candidate.passage]
+        return Source(candidate.text, candidate.nearby, candidate.passage_terms, passage.valid_from)
 
     @staticmethod
     def _adjacent(candidate: Candidate, chosen: list[Candidate]) -> bool:

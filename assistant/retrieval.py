@@ -29,6 +29,8 @@ MODES = ("hybrid", "dense", "lexical")
 # Up to this many stored chunks outside the live set (retired documents, leftovers of an
 # interrupted ingest), dense search over-fetches and filters instead of asking chroma to.
 OVERFETCH_LIMIT = 1000
+# Past-period snapshots kept at once; each holds a live set, the BM25 index is shared.
+PAST_SNAPSHOTS = 8
 
 
 @dataclass
@@ -95,6 +97,8 @@ class HybridRetriever:
         self.today = today
         self._analyzer: SwedishAnalyzer | None = None
         self._snapshot: Snapshot | None = None
+        # Snapshots for questions about a past period, by (generation, first day).
+        self._past: dict[tuple[int, dt.date], Snapshot] = {}
         self._lock = threading.Lock()
 
     @property
@@ -122,6 +126,25 @@ class HybridRetriever:
                 self._snapshot = current
         return current
 
+    def snapshot_since(self, since: dt.date) -> Snapshot:
+        """Return a snapshot that also holds the documents in force on or after a past day.
+
+        "Enligt rutinen som gällde 2022" must be answerable from the routine retired
+        since; today's documents stay in, so that the gate chooses by period.
+        """
+        current = self.snapshot()
+        if since >= current.day:
+            return current
+        key = (current.generation, since)
+        with self._lock:
+            past = self._past.get(key)
+            if past is None:
+                if len(self._past) >= PAST_SNAPSHOTS:
+                    self._past.clear()
+                past = self._load(current.generation, since, current.lexical)
+                self._past[key] = past
+        return past
+
     def _dense(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
         """Return the best live chunks by cosine similarity, reopening the store on failure."""
         try:
@@ -140,23 +163,9 @@ class HybridRetriever:
         hits = self.vectors.query(embedding, self.candidates + excluded)
         return [hit for hit in hits if hit[0] in snap.live][: self.candidates]
 
-    def _load(self, generation: int, day: dt.date) -> Snapshot:
-        directory = self.lexical_dir / f"gen-{generation}"
-        if generation and directory.exists():
-            lexical = LexicalIndex.load(directory, self.analyzer)
-        elif generation:
-            # Another machine ran the ingest (shared database and chroma server): build
-            # this generation's BM25 index from the manifest and keep it locally.
-            log.warning(
-                "BM25 generation %s missing here; building it from the database", generation
-            )
-            entries = self.catalog.texts_for_index()
-            lexical = LexicalIndex.build(
-                [e[0] for e in entries], [e[1] for e in entries], self.analyzer
-            )
-            lexical.save(directory)
-        else:
-            lexical = LexicalIndex.build([], [], self.analyzer)
+    def _load(self, generation: int, day: dt.date, lexical: LexicalIndex | None = None) -> Snapshot:
+        if lexical is None:
+            lexical = self._load_lexical(generation)
         _, live = self.catalog.live_chunk_ids(day)
         mask = np.array([cid in live for cid in lexical.chunk_ids], dtype=np.float32)
         try:
@@ -167,12 +176,37 @@ class HybridRetriever:
         log.info("Index generation %s loaded: %d passages in use", generation, len(live))
         return Snapshot(generation, day, lexical, live, mask, stored)
 
-    def retrieve(self, question: str, k: int, mode: str = "hybrid") -> RetrievalResult:
-        """Return the top k passages for a question, by hybrid, dense or lexical ranking."""
+    def _load_lexical(self, generation: int) -> LexicalIndex:
+        directory = self.lexical_dir / f"gen-{generation}"
+        if generation and directory.exists():
+            return LexicalIndex.load(directory, self.analyzer)
+        if not generation:
+            return LexicalIndex.build([], [], self.analyzer)
+        # Another machine ran the ingest (shared database and chroma server): build this
+        # generation's BM25 index from the manifest and keep it locally.
+        log.warning("BM25 generation %s missing here; building it from the database", generation)
+        entries = self.catalog.texts_for_index()
+        ids, texts = [e[0] for e in entries], [e[1] for e in entries]
+        lexical = LexicalIndex.build(ids, texts, self.analyzer)
+        lexical.save(directory)
+        return lexical
+
+    def retrieve(
+        self,
+        question: str,
+        k: int,
+        mode: str = "hybrid",
+        period: tuple[dt.date, dt.date] | None = None,
+    ) -> RetrievalResult:
+        """Return the top k passages for a question, by hybrid, dense or lexical ranking.
+
+        A question about a past period (first day, last day) is also searched in the
+        documents retired since, and passages of documents in force then come first.
+        """
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         timings: dict[str, float] = {}
-        snap = self.snapshot()
+        snap = self.snapshot() if period is None else self.snapshot_since(period[0])
         rankings: dict[str, list[str]] = {}
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
@@ -198,10 +232,30 @@ class HybridRetriever:
             rankings["lexical"] = list(lexical)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
+        fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        if period is not None:
+            fused = self._in_force_first(fused, period)
+        fused = fused[:k]
         passages = self._passages(fused, dense, lexical)
         timings["fuse"] = time.perf_counter() - started
         return RetrievalResult(passages, embedding, timings)
+
+    def _in_force_first(
+        self, fused: list[tuple[str, float, dict[str, int]]], period: tuple[dt.date, dt.date]
+    ) -> list[tuple[str, float, dict[str, int]]]:
+        """Move passages of documents in force during the period ahead, keeping order."""
+        start, end = period
+        views = self.catalog.chunks([cid for cid, _, _ in fused])
+
+        def in_force(cid: str) -> bool:
+            view = views.get(cid)
+            if view is None:
+                return False
+            doc = view.document
+            began = doc.valid_from is None or doc.valid_from <= end
+            return began and (doc.valid_to is None or doc.valid_to >= start)
+
+        return sorted(fused, key=lambda item: not in_force(item[0]))
 
     def _passages(
         self,

@@ -1,0 +1,284 @@
+"""What a question asks about, so that an answer about something next to it is refused.
+
+A near miss is a question whose topic the routines cover but whose asked fact they do
+not: "Hur mycket bistånd kan man få till körkort?" retrieves the guideline's amounts
+for cycles and glasses, and a sentence with an amount in kronor scores well. What
+gives it away is the thing the question asks about, the *asked object*, which no
+candidate sentence names. Swedish marks it in a few regular places:
+
+- the noun after an interrogative determiner: "vilken **ränta**", "vilket **straff**";
+- the purpose of an amount: "hur mycket … till **körkort**", "… för **flyttstädning**";
+- what a cost is the cost of: "vad kostar en **auktoriserad tolk**", "vad får
+  **en natt på jourboendet Ankaret** kosta";
+- what takes time: "hur lång tid tar en **vårdnadsutredning**";
+- what is counted, and what of: "hur många **månader**", "hur många dagar med
+  **föräldrapenning**";
+- what is applied for or required: "hur ansöker man om **bostadsanpassning**", "vad
+  krävs för att bli **familjehem**";
+- what is paid for: "får vi betala för **blommor**";
+- the year: "vad gällde **2023**" needs a document in force then, or one naming it.
+
+Each asked object must be named where the answer comes from: by the answering
+sentence or its section heading for amounts, costs and counts (the amount must be
+the amount *of* it), anywhere in the passage for the others. A word is named when
+its stem is there, when all parts of a compound are there (so "barnvagn" is not
+named by a sentence about "barn"), or when a domain synonym is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.lexical import TOKEN, SwedishAnalyzer
+
+
+def word_set(text: str) -> frozenset[str]:
+    """Return the whitespace-separated words of a text as a set."""
+    return frozenset(text.split())
+
+
+# Scopes: where in the passage the asked object must be named.
+SENTENCE = "sentence"
+PASSAGE = "passage"
+COUNT = "count"  # named right after a number in the answering sentence itself
+PERIOD = "period"  # a year: named in the passage, or the document was in force then
+INFLECTIONS = word_set("e en et er ar or n na t s es ens ets ers erna arna orna ernas arnas ornas")
+MIN_INFLECTED = 6
+SENTENCE_BOUND = frozenset({SENTENCE, COUNT})
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+COUNT_WORDS = word_set(
+    """två tre fyra fem sex sju åtta nio tio elva tolv tretton fjorton femton sexton
+    sjutton arton nitton tjugo trettio fyrtio femtio hundra"""
+)
+
+AMOUNT_QUESTION = re.compile(
+    r"\b(hur mycket|vilket belopp|vilken summa|i kronor|hur stort belopp|kostar|kosta)\b",
+    re.IGNORECASE,
+)
+# Nouns that name the kind of answer rather than what it is about.
+ANSWER_NOUNS = frozenset(
+    {
+        "belopp",
+        "summa",
+        "tid",
+        "tidpunkt",
+        "datum",
+        "nummer",
+        "telefonnummer",
+        "ålder",
+        "sätt",
+        "fall",
+        "gång",
+        "gånger",
+        "typ",
+    }
+)
+# Words that end a noun phrase: prepositions, conjunctions, auxiliaries, adverbs.
+PHRASE_END = word_set(
+    """när om som och eller i på per med vid hos från efter innan under inom enligt för
+    till av att ska skall kan får fick måste bör är var blir blev har hade gäller
+    tar tog kostar kosta betalas betala beviljas beviljar godtas godtar ges ger räknas
+    så då nu sedan också även inte mest högst minst längst totalt"""
+)
+DETERMINERS = word_set(
+    """en ett den det de denna detta dessa min mitt mina din ditt dina hans hennes
+    hens deras vår vårt våra sin sitt sina någon något några varje all allt alla
+    samma hela vilken vilket vilka hur jag vi man hen han hon ni du"""
+)
+# Caseworkers' words for what the routines call by another name.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "klient": ("sökande", "enskild", "hushåll", "person"),
+    "klienten": ("sökande", "enskild", "hushåll", "person"),
+    "medicin": ("läkemedel",),
+    "mediciner": ("läkemedel",),
+    "lägenhet": ("bostad", "boende"),
+    "student": ("studerande",),
+    "studenten": ("studerande",),
+    "domstol": ("förvaltningsrätt", "kammarrätt", "tingsrätt", "förvaltningsdomstol"),
+}
+WORD = r"(?:[^\W\d_][\w-]*|\d[\d\s]*)"
+PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    # (pattern with a "np" group, which words of the phrase count, scope)
+    (re.compile(rf"\b(?:vilken|vilket|vilka)\s+(?P<np>{WORD})", re.IGNORECASE), "head", PASSAGE),
+    (
+        re.compile(
+            r"\b(?:vad|hur mycket)\s+(?:får|kan|ska|bör|brukar|fick)\s+"
+            r"(?P<np>(?:(?!\bkosta\b)[^?.!,])+?)\s+kosta\b",
+            re.IGNORECASE,
+        ),
+        "span",
+        SENTENCE,
+    ),
+    (re.compile(r"\bvad kostar\s+(?P<np>[^?.!,]+)", re.IGNORECASE), "all", SENTENCE),
+    (
+        re.compile(
+            r"\bhur (?:lång tid|länge)\s+(?:tar|pågår|varar|sparas|bevaras|"
+            r"(?:får|ska|måste|bör) (?:jag|vi|man|hen) (?:spara|bevara))\s+(?P<np>[^?.!,]+)",
+            re.IGNORECASE,
+        ),
+        "head",
+        PASSAGE,
+    ),
+    # What is applied for, paid for or required: "hur ansöker man om bostadsanpassning",
+    # "får vi betala för blommor", "vad krävs för att bli familjehem".
+    (
+        re.compile(r"\b(?:ansöker|söker|ansöka|söka)\s+(?:\w+\s+)?om\s+(?P<np>[^?.!,]+)", re.I),
+        "head",
+        PASSAGE,
+    ),
+    (
+        re.compile(
+            r"\b(?:betala|betalar|bevilja|beviljar|ersätta|ersätter|godta|godtar)\s+"
+            r"(?:för\s+)?(?P<np>[^?.!,]+)",
+            re.IGNORECASE,
+        ),
+        "head",
+        SENTENCE,
+    ),
+    (
+        re.compile(
+            r"\b(?:krävs|krav|villkor|kriterier)\b[^?.!]*?\bför att (?:kunna )?(?:bli|få|vara)?\s*"
+            r"(?P<np>[^?.!,]+)",
+            re.IGNORECASE,
+        ),
+        "head",
+        PASSAGE,
+    ),
+    (re.compile(rf"\bhur många\s+(?P<np>{WORD})", re.IGNORECASE), "head", COUNT),
+    # What the counted thing is of: "hur många dagar med föräldrapenning".
+    (
+        re.compile(rf"\bhur många\s+{WORD}\s+(?:med|av)\s+(?P<np>[^?.!,]+)", re.IGNORECASE),
+        "head",
+        SENTENCE,
+    ),
+)
+PURPOSE = re.compile(r"\b(?:till|för)\s+(?!exempel\b)(?P<np>[^?.!,]+)", re.IGNORECASE)
+
+
+def asked_period(question: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """Return the past years a question names as (first day, last day), if any."""
+    years = [int(m.group(0)) for m in YEAR.finditer(question)]
+    past = [y for y in years if y < today.year]
+    return (dt.date(min(past), 1, 1), dt.date(max(past), 12, 31)) if past else None
+
+
+@dataclass(frozen=True)
+class AskedObject:
+    """Words the answer must name, and where they must be named."""
+
+    words: tuple[str, ...]
+    scope: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an answer would come from: a sentence, its surroundings and its document."""
+
+    sentence: str
+    nearby: frozenset[str]  # the sentence's terms, its neighbours' and its heading's
+    passage_terms: frozenset[str]
+    valid_from: str | None  # ISO date the document came into force
+    document: str = ""  # the document's title and file name
+
+
+def noun_phrase(text: str, words: str) -> list[str]:
+    """Return the content words of the noun phrase at the start of text.
+
+    The phrase runs from its first word that is not a determiner to the first word
+    that ends it; with words="head" only its last word (the Swedish head noun) is kept,
+    with words="span" every content word of the text counts.
+    """
+    tokens = TOKEN.findall(text.lower())
+    if words == "span":
+        return [t for t in tokens if t not in DETERMINERS and t not in PHRASE_END]
+    phrase: list[str] = []
+    for token in tokens:
+        if not phrase and token in DETERMINERS:
+            continue
+        if token in PHRASE_END or (phrase and token in DETERMINERS):
+            break
+        phrase.append(token)
+    if words == "head":
+        phrase = phrase[-1:]
+    return phrase
+
+
+class AskedObjectCheck:
+    """Tells whether a sentence or passage names everything a question asks about."""
+
+    def __init__(self, analyzer: SwedishAnalyzer) -> None:
+        self.analyzer = analyzer
+        self._answer_nouns = {analyzer.terms_for_word(w)[0] for w in ANSWER_NOUNS}
+
+    def asked(self, question: str) -> list[AskedObject]:
+        """Return what the question asks about, in the places Swedish marks it."""
+        found: list[AskedObject] = []
+        matches = [
+            (match, words, scope)
+            for pattern, words, scope in PATTERNS
+            for match in pattern.finditer(question)
+        ]
+        if AMOUNT_QUESTION.search(question):
+            matches += [(match, "head", SENTENCE) for match in PURPOSE.finditer(question)]
+        for match, words, scope in matches:
+            phrase = tuple(
+                w
+                for w in noun_phrase(match.group("np"), words)
+                if self.analyzer.terms_for_word(w)[0] not in self._answer_nouns
+            )
+            if phrase:
+                found.append(AskedObject(phrase, scope, match.group(0)))
+        found += [AskedObject((m.group(0),), PERIOD, m.group(0)) for m in YEAR.finditer(question)]
+        return found
+
+    def named(self, word: str, terms: frozenset[str] | set[str]) -> bool:
+        """Return whether the index terms of a text name the word."""
+        if word[0].isdigit():
+            return word.replace(" ", "") in {t.replace(" ", "") for t in terms}
+        full, *parts = self.analyzer.terms_for_word(word)
+        if full in terms or (parts and all(p in terms for p in parts)):
+            return True
+        # Inflected compounds the lemmatiser does not know stay whole in the index
+        # ("verksamhetssystemet"): they name the word when only an ending is added.
+        if len(full) >= MIN_INFLECTED and any(
+            t.startswith(full) and t[len(full) :] in INFLECTIONS for t in terms
+        ):
+            return True
+        return any(
+            self.analyzer.terms_for_word(synonym)[0] in terms for synonym in SYNONYMS.get(word, ())
+        )
+
+    def quantified(self, word: str, sentence: str) -> bool:
+        """Return whether the sentence puts a number right before the word ("tre månader")."""
+        tokens = TOKEN.findall(sentence.lower())
+        for index, token in enumerate(tokens):
+            counts = (token[0].isdigit() and not YEAR.fullmatch(token)) or token in COUNT_WORDS
+            if counts:
+                following = set().union(
+                    *(self.analyzer.terms_for_word(t) for t in tokens[index + 1 : index + 3])
+                )
+                if self.named(word, following):
+                    return True
+        return False
+
+    def satisfied(self, asked: Iterable[AskedObject], where: Source) -> bool:
+        """Return whether each asked object is named in its scope."""
+        for obj in asked:
+            if obj.scope == PERIOD:
+                year = obj.words[0]
+                started = (where.valid_from or "9999")[:4]
+                named = year in where.passage_terms or year in where.document
+                if not named and not started <= year:
+                    return False
+            elif obj.scope == COUNT:
+                if not all(self.quantified(w, where.sentence) for w in obj.words):
+                    return False
+            else:
+                terms = where.nearby if obj.scope == SENTENCE else where.passage_terms
+                if not all(self.named(w, terms) for w in obj.words):
+                    return False
+        return True
