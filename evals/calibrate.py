@@ -1,11 +1,13 @@
 """Calibrate the answerability gate: rerun the real pipeline over a grid of thresholds.
 
-`python -m evals.calibrate [--dataset F ...] [--corpus DIR] [--max-false-refusals 0.05]`
+`python -m evals.calibrate [--dataset F ...] [--corpus DIR] [--max-false-refusals 0.05]
+[--min-correct-refusals 0.90]`
 
 Each grid point answers every item through the same AnswerPipeline the API uses;
 query and sentence embeddings are cached after the first pass, so a point costs
-retrieval and scoring only. The point with the best CRAG score among those whose
-false-refusal rate stays within the limit is printed as RUTINSTOD_* settings.
+retrieval and scoring only. Among the points that meet both refusal targets the one with
+the best answer accuracy is chosen (see choose) and printed as RUTINSTOD_* settings;
+every point is kept in the output file.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ from evals.datasets import EvalItem, load_datasets
 from evals.scoring import score_item, summarise_metrics
 from ingest.pipeline import ingest
 
-DEFAULT_DATASETS = [Path("evals/datasets/sample_a.jsonl"), Path("evals/datasets/sample_b.jsonl")]
+DEFAULT_DATASETS = [
+    Path("evals/datasets/sample_a.jsonl"),
+    Path("evals/datasets/sample_b.jsonl"),
+    Path("evals/datasets/heldout_dev.jsonl"),
+]
 GRID = {
-    "min_dense_score": [0.80, 0.84, 0.86],
-    "min_sentence_score": [0.45, 0.50, 0.55, 0.60, 0.65],
+    "min_dense_score": [0.80, 0.82, 0.84, 0.86],
+    "min_sentence_score": [0.35, 0.40, 0.45, 0.50, 0.55, 0.60],
     "min_term_coverage": [0.0, 0.2, 0.3, 0.4, 0.5],
 }
+
+HEADLINE = ("answer_accuracy", "correct_refusal_rate", "false_refusal_rate", "crag_score")
 
 
 @dataclass
@@ -55,21 +63,46 @@ def evaluate(components: Components, items: list[EvalItem]) -> dict[str, float |
     return summarise_metrics(rows)
 
 
-def choose(points: list[Point], max_false_refusals: float) -> Point:
-    """Pick the best CRAG score among points within the false-refusal limit."""
+def choose(
+    points: list[Point], max_false_refusals: float, min_correct_refusals: float = 0.0
+) -> Point:
+    """Pick the point that meets both refusal targets and answers best.
 
-    def key(point: Point) -> tuple[float, float]:
-        m = point.metrics
-        return (m.get("crag_score") or -1.0, m.get("correct_refusal_rate") or 0.0)
+    Among points within both limits the best answer accuracy wins, then CRAG, then
+    the stricter gate (it refuses rather than guesses). When none meets both, the best
+    CRAG score within the false-refusal limit wins, ties again to the stricter gate;
+    when none meets that either, the best CRAG score of all.
+    """
 
-    allowed = [
-        p for p in points if (p.metrics.get("false_refusal_rate") or 0) <= max_false_refusals
-    ]
-    return max(allowed or points, key=key)
+    def rate(point: Point, name: str) -> float:
+        return point.metrics.get(name) or 0.0
+
+    within = [p for p in points if rate(p, "false_refusal_rate") <= max_false_refusals]
+    both = [p for p in within if rate(p, "correct_refusal_rate") >= min_correct_refusals]
+    if both:
+        return max(
+            both,
+            key=lambda p: (
+                rate(p, "answer_accuracy"),
+                rate(p, "crag_score"),
+                sum(p.thresholds.values()),
+            ),
+        )
+    return max(
+        within or points,
+        key=lambda p: (
+            rate(p, "crag_score"),
+            rate(p, "correct_refusal_rate"),
+            sum(p.thresholds.values()),
+        ),
+    )
 
 
 def calibrate(
-    settings: Settings, items: list[EvalItem], max_false_refusals: float
+    settings: Settings,
+    items: list[EvalItem],
+    max_false_refusals: float,
+    min_correct_refusals: float = 0.0,
 ) -> tuple[Point, list[Point]]:
     """Evaluate every grid point and return the chosen one with all of them."""
     components = Components.build(settings)
@@ -81,15 +114,14 @@ def calibrate(
             points.append(Point(thresholds, evaluate(components, items)))
     finally:
         components.close()
-    return choose(points, max_false_refusals), points
+    return choose(points, max_false_refusals, min_correct_refusals), points
 
 
 def print_point(label: str, point: Point) -> None:
     """Print one grid point's thresholds and headline metrics."""
     m = point.metrics
     figures = " ".join(
-        f"{name}={m.get(name):.3f}" if m.get(name) is not None else f"{name}=–"
-        for name in ("answer_accuracy", "correct_refusal_rate", "false_refusal_rate", "crag_score")
+        f"{name}={m.get(name):.3f}" if m.get(name) is not None else f"{name}=–" for name in HEADLINE
     )
     print(f"{label}: {json.dumps(point.thresholds)} {figures}")
 
@@ -100,6 +132,7 @@ def main() -> None:
     parser.add_argument("--dataset", type=Path, action="append")
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--max-false-refusals", type=float, default=0.05)
+    parser.add_argument("--min-correct-refusals", type=float, default=0.90)
     parser.add_argument("--out", type=Path, default=Path("evals/calibration.json"))
     args = parser.parse_args()
     items = load_datasets(args.dataset or DEFAULT_DATASETS)
@@ -107,7 +140,9 @@ def main() -> None:
     try:
         settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
         ingest(settings, [args.corpus], progress=False)
-        best, points = calibrate(settings, items, args.max_false_refusals)
+        best, points = calibrate(
+            settings, items, args.max_false_refusals, args.min_correct_refusals
+        )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     frontier = sorted(points, key=lambda p: p.metrics.get("crag_score") or -1, reverse=True)
@@ -117,7 +152,18 @@ def main() -> None:
     for name, value in best.thresholds.items():
         print(f"RUTINSTOD_{name.upper()}={value}")
     args.out.write_text(
-        json.dumps({"chosen": best.__dict__, "items": len(items), "grid": GRID}, indent=2),
+        json.dumps(
+            {
+                "chosen": best.__dict__,
+                "items": len(items),
+                "grid": GRID,
+                "points": [
+                    {**p.thresholds, **{name: p.metrics.get(name) for name in HEADLINE}}
+                    for p in points
+                ],
+            },
+            indent=2,
+        ),
         encoding="utf-8",
     )
 
