@@ -227,7 +227,7 @@ class ExtractiveGenerator:
         covered = set().union(*(c.terms & question_terms for c in chosen))
         fitting = {id(c) for c in ranked}
         everything = sorted(candidates, key=lambda c: c.score, reverse=True)
-        for candidate in (c for c in everything if c not in chosen):
+        for candidate in (c for c in everything if all(c is not x for x in chosen)):
             if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
                 break
             adds = (candidate.terms & question_terms) - covered
@@ -311,7 +311,13 @@ class ExtractiveGenerator:
     @staticmethod
     def _source(request: GenerationRequest, candidate: Candidate) -> Source:
         passage = request.passages[candidate.passage]
-        return Source(candidate.text, candidate.nearby, candidate.passage_terms, passage.valid_from)
+        return Source(
+            candidate.text,
+            candidate.nearby,
+            candidate.passage_terms,
+            passage.valid_from,
+            f"{passage.title} {passage.document}",
+        )
 
     @staticmethod
     def _adjacent(candidate: Candidate, chosen: list[Candidate]) -> bool:

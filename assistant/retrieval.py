@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.catalog import Catalog
+from assistant.catalog import Catalog, ChunkView
 from assistant.embeddings import EMBEDDING_DIM
 from assistant.lexical import LexicalIndex, SwedishAnalyzer
 from assistant.schemas import Passage
@@ -73,6 +73,16 @@ def reciprocal_rank_fusion(
             ranks.setdefault(item, {})[name] = rank
     ordered = sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
     return [(item, score, ranks[item]) for item, score in ordered]
+
+
+def in_force(view: ChunkView | None, period: tuple[dt.date, dt.date]) -> bool:
+    """Tell whether a chunk's document was in force at some time during the period."""
+    if view is None:
+        return False
+    start, end = period
+    doc = view.document
+    began = doc.valid_from is None or doc.valid_from <= end
+    return began and (doc.valid_to is None or doc.valid_to >= start)
 
 
 class HybridRetriever:
@@ -233,37 +243,22 @@ class HybridRetriever:
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
         fused = reciprocal_rank_fusion(rankings, self.rrf_k)
+        # A past period reorders every candidate, so all are fetched; otherwise the top k.
+        views = self.catalog.chunks([cid for cid, _, _ in (fused if period else fused[:k])])
         if period is not None:
-            fused = self._in_force_first(fused, period)
-        fused = fused[:k]
-        passages = self._passages(fused, dense, lexical)
+            # Passages of documents in force during the period first, keeping order.
+            fused.sort(key=lambda item: not in_force(views.get(item[0]), period))
+        passages = self._passages(fused[:k], views, dense, lexical)
         timings["fuse"] = time.perf_counter() - started
         return RetrievalResult(passages, embedding, timings)
 
-    def _in_force_first(
-        self, fused: list[tuple[str, float, dict[str, int]]], period: tuple[dt.date, dt.date]
-    ) -> list[tuple[str, float, dict[str, int]]]:
-        """Move passages of documents in force during the period ahead, keeping order."""
-        start, end = period
-        views = self.catalog.chunks([cid for cid, _, _ in fused])
-
-        def in_force(cid: str) -> bool:
-            view = views.get(cid)
-            if view is None:
-                return False
-            doc = view.document
-            began = doc.valid_from is None or doc.valid_from <= end
-            return began and (doc.valid_to is None or doc.valid_to >= start)
-
-        return sorted(fused, key=lambda item: not in_force(item[0]))
-
+    @staticmethod
     def _passages(
-        self,
         fused: list[tuple[str, float, dict[str, int]]],
+        views: dict[str, ChunkView],
         dense: dict[str, float],
         lexical: dict[str, float],
     ) -> list[Passage]:
-        views = self.catalog.chunks([cid for cid, _, _ in fused])
         passages = []
         for cid, score, ranks in fused:
             view = views.get(cid)
