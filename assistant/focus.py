@@ -237,8 +237,6 @@ class AskedObjectCheck:
 
     def named(self, word: str, terms: frozenset[str] | set[str]) -> bool:
         """Return whether the index terms of a text name the word."""
-        if word[0].isdigit():
-            return word.replace(" ", "") in {t.replace(" ", "") for t in terms}
         full, *parts = self.analyzer.terms_for_word(word)
         if full in terms or (parts and all(p in terms for p in parts)):
             return True
