@@ -1,23 +1,30 @@
 """Replace personal data in caseworker text with typed placeholders before it is kept or sent.
 
-Detected, in this order: e-mail addresses, personnummer and samordningsnummer (10 or 12 digits,
-separator `-`, `+`, space or none; real calendar date, day + 60 for samordningsnummer, Luhn check
-digit), Swedish phone numbers, and names.
+The text is first normalised (NFKC, so fullwidth digits become ASCII, and zero-width and
+bidirectional control characters are dropped); redaction works on, and returns, that form.
+Detected, in this order: e-mail addresses, personnummer and samordningsnummer, Swedish phone
+numbers, and names.
+
+Identity numbers: 10 or 12 digits whose date is a real calendar date (day + 60 for
+samordningsnummer), written with no separator or `-`, `+`, `.`, `/`, a space, or a dash with
+spaces around it (`850312 - 0134`), also with the date in groups of two (`85 03 12-1439`), glued
+to a word before (`pnr850312-1231`) or a letter after (`850312-1132s`). The check digit is not
+required: a mistyped personnummer is still one. Only an unseparated 10-digit number that starts
+with 0 needs a valid check digit to count as an identity number; without one it is a phone number.
 
 Limits:
-- Identity numbers that fail the date or check-digit test are left alone on purpose (case numbers,
-  amounts), so a mistyped personnummer is not redacted. 12-digit numbers with a future date are
-  accepted; other splits ("8503 12-2384") are not recognised.
-- Unseparated 10-digit numbers are ambiguous. With a mobile prefix (070, 072, 073, 076, 079) they
-  are phone numbers, unless valid as personnummer (070 + a 2007 birth date): then they become
-  [PERSONNUMMER]. Other ones starting with 0 that have a valid date or check digit look like a
-  defective personnummer and are kept, so such landline numbers leak. Foreign numbers and
-  "(08) 123 45 67" are not recognised.
+- Any date-valid number of those shapes is redacted, also a case number or an amount that happens
+  to have one; numbers with an impossible date ("851332-1234") are left alone. Other splits
+  ("8503 12-2384") are not recognised.
+- Phone numbers: Swedish ones (`0…`, `+46`, `0046`, `(08) 700 45 71`). Every unseparated 0 + 9
+  digits counts as a phone number. Foreign numbers are not recognised.
 - Names are best-effort: a known first name (about 300 common in Sweden) followed by capitalised
   words, a listed surname ending in -son, capitalised words after a cue ("heter", "klienten",
-  "fru", "hej", "mvh"), and later repeats of a found name. Unknown names without a cue, names in
-  lower case and particles ("von", "af") are missed; a first name before an unlisted capitalised
-  word ("Stella Polaris", "Maria Magdalena") is redacted.
+  "fru", "hej", "mvh"), and later repeats of a found name. In lower case: a known first name
+  followed by a listed surname ("anna svensson"), a listed -son surname alone, and a first name
+  after a cue ("heter fatima"), except first names that are also common words ("per", "bo",
+  "klara"). Unknown names without a cue and particles ("von", "af") are missed; a first name before
+  an unlisted capitalised word ("Stella Polaris", "Maria Magdalena") is redacted.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 PERSONNUMMER = "[PERSONNUMMER]"
@@ -120,13 +128,18 @@ _STOP_SUFFIXES = tuple(
         """
     )
 )
+_ID_SEPARATOR = r"(?:[ \u00a0]?[-+./\u2010-\u2013\u2212][ \u00a0]?|[ \u00a0])?"
 _ID_NUMBER = re.compile(
-    r"(?=\d)(?<!\w)(?<!\d[.,])(?P<century>18|19|20)?(?P<date>\d{6})[-+ \u00a0\u2010-\u2013\u2212]?"
-    r"(?P<tail>\d{4})(?!\w)(?![.,/-]\d)"
+    r"(?<!\d)(?<!\d[.,:/])(?P<century>18|19|20)?"
+    r"(?P<date>\d{6}|\d\d[ \u00a0]\d\d[ \u00a0]\d\d)(?P<sep>" + _ID_SEPARATOR + r")"
+    r"(?P<tail>\d{4})(?!\d)(?![.,/-]\d)"
 )
 _PHONE = re.compile(
     r"(?=[+0])(?<![\w+])(?<!\d[-/. ])(?P<prefix>(?:\+|00)46[ -]?(?:\(0\)[ -]?)?|0)"
     r"(?P<number>[1-9](?:[ \u00a0\u2013-]?\d){6,8})(?!\w)(?![-/.,]?\d)"
+)
+_PHONE_PARENTHESES = re.compile(
+    r"(?<![\w+])\(0[1-9]\d{0,2}\)[ \u00a0-]?\d(?:[ \u00a0\u2013-]?\d){4,7}(?!\w)(?![-/.,]?\d)"
 )
 _MOBILE = frozenset({"70", "72", "73", "76", "79"})
 _PHONE_SEPARATOR = re.compile(r"[ \u00a0\u2013-]")
@@ -143,6 +156,24 @@ _CUE_WORDS = _word_set(
     vårdnadshavare vårdnadshavaren fru herr familjen makarna eleven ungdomen förvaltare förvaltaren
     """
 )
+# Invisible characters that can be typed or pasted inside a number: zero-width spaces and
+# joiners, the word joiner, the byte-order mark, the soft hyphen and bidirectional controls.
+_INVISIBLE = dict.fromkeys(
+    [0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A)),
+    None,
+)
+_LOWER_WORD = re.compile(r"(?<![\w\[-])[a-zåäöéü]+(?:-[a-zåäöéü]+)?(?![\w\]-])")
+# First names that are also everyday Swedish words; in lower case they need a listed -son surname.
+_LOWER_AMBIGUOUS = _word_set(
+    """
+    per bo jan dan max liv saga klara sten stig ola gun siv kent urban rune vera iris nova ella
+    august alva ester signe åke harry jack mona ali omar lisa helen hans björn axel milan ebbe
+    amir noor nour hana aya elif hiba
+    """
+)
+_PLACEHOLDER = re.compile(r"\[(?:PERSONNUMMER|SAMORDNINGSNUMMER|TELEFON|E-POST|NAMN)\](?:s(?!\w))?")
 _DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -159,8 +190,18 @@ class Redaction:
         return any(self.found.values())
 
 
+def normalize(text: str) -> str:
+    """Return text in NFKC form without zero-width or bidirectional control characters."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+
+
 def redact(text: str) -> Redaction:
-    """Replace e-mail addresses, identity numbers, phone numbers and names with placeholders."""
+    """Replace e-mail addresses, identity numbers, phone numbers and names with placeholders.
+
+    The returned text is the normalised form (see normalize()) with the items replaced.
+    """
     found: dict[str, int] = {}
 
     def replace(kind: str | None, original: str) -> str:
@@ -169,14 +210,42 @@ def redact(text: str) -> Redaction:
         found[kind] = found.get(kind, 0) + 1
         return PLACEHOLDERS[kind]
 
+    text = normalize(text)
     if "@" in text:
         text = _EMAIL.sub(lambda m: replace("e-post", m[0]), text)
-    text = _ID_NUMBER.sub(lambda m: replace(_id_kind(*m.groups()), m[0]), text)
+    text = _ID_NUMBER.sub(
+        lambda m: replace(_id_kind(*m.group("century", "date", "sep", "tail")), m[0]), text
+    )
+    text = _PHONE_PARENTHESES.sub(lambda m: replace("telefon", m[0]), text)
     text = _PHONE.sub(lambda m: replace(_phone_kind(*m.groups()), m[0]), text)
-    spans = _name_spans(text)
+    spans = _merge(_name_spans(text) + _lower_name_spans(text))
     for start, end in reversed(spans):
         text = text[:start] + replace("namn", "") + text[end:]
     return Redaction(text, found)
+
+
+def strip_placeholders(text: str) -> str:
+    """Remove redaction placeholders, so that they take no part in retrieval or answering."""
+    if "[" not in text:
+        return text
+    stripped = _PLACEHOLDER.sub(" ", text)
+    stripped = re.sub(r"\(\s*[,;:]?\s*\)", " ", stripped)  # "( )" left around a placeholder
+    # Commas, semicolons and colons left between placeholders ("[PERSONNUMMER], [TELEFON]").
+    stripped = re.sub(r"(?:(?<=^)|(?<=[\s.?!,;:]))\s*[,;:]+(?=\s|$)", " ", stripped)
+    stripped = re.sub(r"[,;:]+(?=\s*[.?!])", "", stripped)
+    stripped = re.sub(r"\s+([,.;:!?)])", r"\1", stripped)
+    return " ".join(stripped.split())
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort spans and merge the overlapping ones."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _date_kind(year: int, mmdd: str) -> str | None:
@@ -201,13 +270,18 @@ def _luhn_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
-def _id_kind(century: str | None, date: str, tail: str) -> str | None:
-    """Classify a candidate identity number, or return None when it does not validate."""
+def _id_kind(century: str | None, date: str, separator: str, tail: str) -> str | None:
+    """Classify a candidate identity number, or return None when its date is impossible."""
+    date = re.sub(r"\D", "", date)
     # Without a century, 20YY has a 29 February exactly when some plausible century does.
     year = int((century or "20") + date[:2])
     kind = _date_kind(year, date[2:])
-    if kind is None or _luhn_digit(date + tail[:3]) != int(tail[3]):
+    if kind is None:
         return None
+    # 0 + nine digits with nothing between them is also a phone number (not 00…): then only a
+    # valid check digit makes it an identity number (the phone pattern takes the rest).
+    if not century and not separator and date[0] == "0" and date[1] != "0":
+        return kind if _luhn_digit(date + tail[:3]) == int(tail[3]) else None
     return kind
 
 
@@ -218,16 +292,7 @@ def _phone_kind(prefix: str, number: str) -> str | None:
         return None  # "0123-2024", "010312-4567": too few digits after the area code
     if prefix == "0" and _DATE_LIKE.fullmatch(prefix + number):
         return None
-    bare_ten_digits = prefix == "0" and first_group == number and len(number) == 9
-    if bare_ten_digits and number[:2] not in _MOBILE and _looks_like_id(prefix + number):
-        return None
     return "telefon"
-
-
-def _looks_like_id(digits: str) -> bool:
-    """Tell whether ten digits have an identity number's date or check digit (a defective one)."""
-    has_date = _date_kind(2000 + int(digits[:2]), digits[2:6]) is not None
-    return has_date or _luhn_digit(digits[:9]) == int(digits[9])
 
 
 def _is_stop(word: str) -> bool:
@@ -310,6 +375,37 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             i = end
     spans.extend(t.span() for t in leftovers if _base(t[0]) in known and not _is_stop(t[0]))
     return sorted(spans)
+
+
+def _lower_name_spans(text: str) -> list[tuple[int, int]]:
+    """Find names written in lower case: first name + listed surname, -son surnames, after a cue."""
+    if not any(ch.islower() for ch in text):
+        return []
+    tokens = list(_LOWER_WORD.finditer(text))
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(tokens):
+        word = tokens[i][0]
+        name = word.capitalize()
+        glued = i + 1 < len(tokens) and not text[tokens[i].end() : tokens[i + 1].start()].strip()
+        surname = glued and _base(tokens[i + 1][0].capitalize()) in _SURNAMES
+        plain = word not in _LOWER_AMBIGUOUS
+        if _is_first_name(name) and surname and (plain or tokens[i + 1][0].endswith("son")):
+            spans.append((tokens[i].start(), tokens[i + 1].end()))
+            i += 2
+            continue
+        son_surname = _base(name) in _SURNAMES and _base(name).endswith("son")
+        cued = _is_first_name(name) and plain and i > 0 and _lower_cue(text, tokens, i)
+        if son_surname or cued:
+            spans.append(tokens[i].span())
+        i += 1
+    return spans
+
+
+def _lower_cue(text: str, tokens: list[re.Match[str]], i: int) -> bool:
+    """Tell whether the word before tokens[i] is a cue word, with only a space or colon between."""
+    between = text[tokens[i - 1].end() : tokens[i].start()]
+    return tokens[i - 1][0] in _CUE_WORDS and between.strip() in {"", ":"}
 
 
 class RedactingFilter(logging.Filter):

@@ -4,7 +4,12 @@ Run: python -m evals.bench_redaction [--n 5000] [--seed 1]
 
 The generator is shared with tests/assistant/test_privacy.py. It builds identity numbers with a
 check digit computed here (independently of assistant.privacy) and renders each in all eight
-formats (10 or 12 digits, separator "-", "+", space or none).
+formats (10 or 12 digits, separator "-", "+", space or none). It also writes the careless forms
+caseworkers type: a wrong check digit, `pnr850312-1231`, `850312 - 0134`, `85 03 12-1439`,
+`850312.1538`, `850312/1637`, the genitive `850312-1132s`, a zero-width space inside the number,
+fullwidth digits, `(08) 700 45 71`, `0311234567` and names in lower case. Look-alikes (dates,
+case numbers, amounts, postal codes, identity numbers with an impossible date) must stay as
+they are; precision counts every redaction of one as a false positive.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from assistant.privacy import PLACEHOLDERS, redact
+from assistant.privacy import PLACEHOLDERS, normalize, redact
 
 LOOK_ALIKE = "look-alike"
+CARELESS = "careless"
+NUMBER_KINDS = ("personnummer", "samordningsnummer", "telefon")
 SEPARATORS = ("-", "+", " ", "")
 
 ID_TEMPLATES = (
@@ -97,6 +104,7 @@ class Case:
     kind: str
     text: str
     value: str
+    form: str = ""
 
 
 def check_digit(nine_digits: str) -> int:
@@ -194,24 +202,92 @@ def _impossible_date(rng: random.Random, twelve_digits: bool) -> tuple[str, str]
 
 
 def _invalid_id(rng: random.Random) -> str:
-    """Write an identity number with exactly one defect: check digit or date."""
+    """Write an identity-number shape with an impossible date, which must be left alone."""
     while True:
         twelve = rng.random() < 0.5
-        if rng.random() < 0.5:
-            century, yymmdd, last_four = _valid_id(rng, rng.random() < 0.3, False)
-            last_four = last_four[:3] + str((int(last_four[3]) + rng.randint(1, 9)) % 10)
-        else:
-            century, yymmdd = _impossible_date(rng, twelve)
-            serial = f"{rng.randrange(1000):03d}"
-            last_four = serial + str(check_digit(yymmdd + serial))
+        century, yymmdd = _impossible_date(rng, twelve)
+        serial = f"{rng.randrange(1000):03d}"
+        last_four = serial + str(check_digit(yymmdd + serial))
         value = rng.choice(
             render(century, yymmdd, last_four)[4:]
             if twelve
             else render(century, yymmdd, last_four)[:4]
         )
-        # Written without separator, 070 + month 0X is also a valid mobile number.
-        if not (len(value) == 10 and value.startswith("070")):
+        # Written without separator, 0 + nine digits is a phone number.
+        if not (len(value) == 10 and value.startswith("0")):
             return value
+
+
+LOWER_NAMES = (
+    "anna svensson",
+    "erik johansson",
+    "fatima hassan",
+    "karl-erik lind",
+    "sara nilsson",
+    "mohammed ali",
+    "johan karlsson",
+    "maria andersson",
+)
+CARELESS_TEMPLATES = {
+    "numbers": (
+        "Klienten {v} har ansökt om bistånd, vad gäller?",
+        "Gäller beslutet för {v} fortfarande?",
+        "Ärendet om {v} ska överlämnas, hur gör jag?",
+    ),
+    "glued": ("Hur gör jag med pnr{v} i systemet?", "Pnr{v} saknar underlag."),
+    "genitive": ("Läs {v}s ansökan.", "Har {v}s mamma rätt till bistånd?"),
+    "names": (
+        "Jag träffade {v} i går, vad gäller?",
+        "{v} har fått avslag, kan hen överklaga?",
+        "Klienten heter {v} och saknar bostad.",
+    ),
+}
+
+
+def _careless_id(rng: random.Random) -> tuple[str, str, str]:
+    """A valid or mistyped identity number as (century, YYMMDD, NNNC)."""
+    century, yymmdd, last_four = _valid_id(rng, rng.random() < 0.3, rng.random() < 0.1)
+    if rng.random() < 0.5:
+        last_four = last_four[:3] + str((int(last_four[3]) + rng.randint(1, 9)) % 10)
+    return century, yymmdd, last_four
+
+
+def _careless_cases(rng: random.Random, n: int) -> list[Case]:
+    """Write n of each careless form of an identity number, a phone number or a name."""
+    cases: list[Case] = []
+
+    def add(form: str, value: str, templates: str = "numbers") -> None:
+        template = rng.choice(CARELESS_TEMPLATES[templates])
+        cases.append(Case(CARELESS, template.format(v=value), value, form))
+
+    fullwidth = str.maketrans("0123456789-", "０１２３４５６７８９－")
+    for _ in range(n):
+        century, yymmdd, last_four = _careless_id(rng)
+        prefix = rng.choice(("", century))
+        wrong = yymmdd + last_four[:3] + str((int(last_four[3]) + 1) % 10)
+        add(
+            "wrong check digit",
+            rng.choice(render(century, wrong[:6], wrong[6:])),
+        )
+        add("glued to pnr", f"{prefix}{yymmdd}-{last_four}", "glued")
+        add("spaced dash", f"{prefix}{yymmdd}{rng.choice((' - ', ' – ', ' -', '- '))}{last_four}")
+        add("date in pairs", f"{yymmdd[:2]} {yymmdd[2:4]} {yymmdd[4:]}-{last_four}")
+        add("dot separator", f"{prefix}{yymmdd}.{last_four}")
+        add("slash separator", f"{prefix}{yymmdd}/{last_four}")
+        add("genitive -s", f"{prefix}{yymmdd}-{last_four}", "genitive")
+        number = f"{prefix}{yymmdd}-{last_four}"
+        cut = rng.randrange(1, len(number))
+        add(
+            "zero-width space",
+            number[:cut] + rng.choice(("\u200b", "\u200d", "\u2060")) + number[cut:],
+        )
+        add("fullwidth digits", number.translate(fullwidth))
+        area = rng.choice(("8", "31", "40", "18", "13", "90"))
+        digits = "".join(str(rng.randrange(10)) for _ in range(9 - len(area)))
+        add("(0X) area code", f"(0{area}) {digits[:3]} {digits[3:5]} {digits[5:]}")
+        add("landline, no separator", f"0{area}{digits}")
+        add("lower-case name", rng.choice(LOWER_NAMES), "names")
+    return cases
 
 
 def _org_number(rng: random.Random) -> str:
@@ -232,6 +308,7 @@ def generate_cases(n: int = 1000, seed: int = 1) -> list[Case]:
     for _ in range(max(n // 4, 10)):
         value = _random_email(rng)
         cases.append(Case("e-post", rng.choice(EMAIL_TEMPLATES).format(v=value), value))
+    cases += _careless_cases(rng, max(n // 5, 10))
     look_alikes = list(FIXED_LOOK_ALIKES)
     look_alikes += [_invalid_id(rng) for _ in range(n)]
     look_alikes += [_org_number(rng) for _ in range(max(n // 10, 10))]
@@ -240,18 +317,47 @@ def generate_cases(n: int = 1000, seed: int = 1) -> list[Case]:
     return cases
 
 
+def is_hit(case: Case, text: str, found: dict[str, int]) -> bool:
+    """Tell whether the item a case hides is gone and reported as the right kind.
+
+    A careless identity number may come out as [TELEFON] (0 + nine digits is also a phone
+    number): it counts as long as the digits are gone.
+    """
+    if normalize(case.value) in text:
+        return False
+    if case.kind != CARELESS:
+        return found.get(case.kind, 0) >= 1
+    if case.form == "lower-case name":
+        return found.get("namn", 0) >= 1
+    return any(found.get(kind, 0) for kind in NUMBER_KINDS)
+
+
 def score(cases: list[Case]) -> dict[str, dict[str, float]]:
-    """Compute recall and precision per kind, and the share of look-alikes left unchanged."""
-    counts = {kind: {"cases": 0, "hits": 0, "false": 0} for kind in [*PLACEHOLDERS, LOOK_ALIKE]}
+    """Compute recall and precision per kind and careless form, and overall.
+
+    A redaction counts as true when it removes the item the case hides; every other one (in a
+    look-alike, or a second kind in a sentence) counts as false.
+    """
+    kinds = [*PLACEHOLDERS, LOOK_ALIKE]
+    kinds += list(dict.fromkeys(f"{CARELESS}: {c.form}" for c in cases if c.kind == CARELESS))
+    counts = {kind: {"cases": 0, "hits": 0, "false": 0} for kind in [*kinds, "all"]}
     for case in cases:
         result = redact(case.text)
-        counts[case.kind]["cases"] += 1
+        row = f"{CARELESS}: {case.form}" if case.kind == CARELESS else case.kind
+        counts[row]["cases"] += 1
         hit = False
         if case.kind == LOOK_ALIKE:
-            counts[LOOK_ALIKE]["hits"] += result.text == case.text
+            counts[LOOK_ALIKE]["hits"] += result.text == normalize(case.text)
         else:
-            hit = case.value not in result.text and result.found.get(case.kind, 0) >= 1
-            counts[case.kind]["hits"] += hit
+            hit = is_hit(case, result.text, result.found)
+            counts[row]["hits"] += hit
+            counts["all"]["cases"] += 1
+            counts["all"]["hits"] += hit
+        extra = sum(result.found.values()) - hit
+        counts["all"]["false"] += extra
+        if case.kind == CARELESS:
+            counts[row]["false"] += extra
+            continue
         for kind, found in result.found.items():
             counts[kind]["false"] += found - (kind == case.kind and hit)
     table = {}
@@ -288,13 +394,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     cases = generate_cases(args.n, args.seed)
-    print(f"{'kind':<20}{'cases':>8}{'recall':>10}{'precision':>11}")
+    print(f"{'kind':<34}{'cases':>8}{'recall':>10}{'precision':>11}")
     table = score(cases)
     for kind in ("personnummer", "samordningsnummer", "telefon", "e-post"):
         row = table[kind]
-        print(f"{kind:<20}{row['cases']:>8}{row['recall']:>10.2%}{row['precision']:>11.2%}")
+        print(f"{kind:<34}{row['cases']:>8}{row['recall']:>10.2%}{row['precision']:>11.2%}")
+    for kind in [k for k in table if k.startswith(f"{CARELESS}: ")]:
+        row = table[kind]
+        print(f"{kind:<34}{row['cases']:>8}{row['recall']:>10.2%}{row['precision']:>11.2%}")
+    total = table["all"]
+    print(f"{'all personal data':<34}{total['cases']:>8}{total['recall']:>10.3%}", end="")
+    print(f"{total['precision']:>11.3%}")
     kept = table[LOOK_ALIKE]
-    print(f"{'look-alikes kept':<20}{kept['cases']:>8}{kept['recall']:>10.2%}{'-':>11}")
+    print(f"{'look-alikes kept':<34}{kept['cases']:>8}{kept['recall']:>10.2%}{'-':>11}")
     print(f"names found in name-free sentences: {table['namn']['false']}")
     print(f"median redact() on a 2,000-character question: {median_seconds(cases) * 1e3:.3f} ms")
 
