@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,6 @@ from ingest.errors import UnreadableFileError
 # PDFs and plain text carry no heading markup, so numbering is what marks a section there.
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\n]{1,90})$")
 PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
-MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_DOCX_RATIO = 150
 
 
 @dataclass
@@ -29,6 +26,8 @@ class Block:
     headings: tuple[str, ...]
     text: str
     page: int | None = None
+    # Mean word confidence (0..1) when the text was read from a page image by OCR.
+    ocr_confidence: float | None = None
 
 
 @dataclass
@@ -117,83 +116,11 @@ def load_pdf(data: bytes) -> LoadedFile:
     return LoadedFile(blocks, pages, {"title": title} if title else {})
 
 
-def _check_zip(data: bytes) -> None:
-    """Refuse archives that are not zip files or would unpack to an absurd size."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFileError("DOCX-filen är skadad (inte ett giltigt zip-arkiv).") from exc
-    unpacked = sum(info.file_size for info in infos)
-    packed = max(sum(info.compress_size for info in infos), 1)
-    if unpacked > MAX_DOCX_UNCOMPRESSED or unpacked / packed > MAX_DOCX_RATIO:
-        raise UnreadableFileError(
-            "DOCX-filen packas upp till en orimlig storlek (möjlig zip-bomb) och läses inte."
-        )
-
-
-def _docx_table_text(table: Any) -> str:
-    """Render a table as 'header: value' lines, one line a row."""
-    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-    if not rows:
-        return ""
-    header, body = rows[0], rows[1:]
-    if len(header) < 2 or not body:
-        return "\n".join(" | ".join(row) for row in rows)
-    lines = []
-    for row in body:
-        pairs = [f"{h}: {v}" if h else v for h, v in zip(header, row, strict=False) if v]
-        lines.append("; ".join(pairs) + ".")
-    return "\n".join(lines)
-
-
-def _heading_level(style_name: str) -> int | None:
-    """Return the heading level a paragraph style stands for, or None."""
-    name = style_name.lower()
-    if name == "title" or name == "rubrik":
-        return 1
-    match = re.match(r"(?:heading|rubrik)\s*(\d)", name)
-    return int(match.group(1)) + 1 if match else None
-
-
 def load_docx(data: bytes) -> LoadedFile:
-    """Read a DOCX in body order: heading styles open sections, tables become text."""
-    import docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+    """Read a DOCX: headings, lists, tables and tracked changes as in ingest.docx."""
+    from ingest.docx import load_docx as read_docx
 
-    _check_zip(data)
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many types for a broken package
-        raise UnreadableFileError(f"DOCX-filen är skadad och kunde inte läsas ({exc}).") from exc
-    tracker = HeadingTracker()
-    blocks: list[Block] = []
-    for element in document.element.body.iterchildren():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            paragraph = Paragraph(element, document)
-            text = paragraph.text.strip()
-            level = _heading_level(paragraph.style.name if paragraph.style else "")
-            if level is not None and text:
-                tracker.enter(level, text)
-            elif text:
-                blocks.append(Block(tracker.path, text))
-        elif tag == "tbl":
-            text = _docx_table_text(Table(element, document))
-            if text:
-                blocks.append(Block(tracker.path, text))
-    if not blocks:
-        raise UnreadableFileError("DOCX-filen innehåller ingen text.")
-    props = document.core_properties
-    properties = {
-        "title": props.title,
-        "type": props.category,
-        "owner": props.author,
-        "version": props.version,
-        "valid_from": props.created.date().isoformat() if props.created else None,
-    }
-    return LoadedFile(blocks, None, {k: v for k, v in properties.items() if v})
+    return read_docx(data)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -300,7 +227,7 @@ def _merge_adjacent(blocks: list[Block]) -> list[Block]:
         if last and last.headings == block.headings and last.page == block.page:
             last.text = f"{last.text}\n{block.text}"
         else:
-            merged.append(Block(block.headings, block.text, block.page))
+            merged.append(Block(block.headings, block.text, block.page, block.ocr_confidence))
     return merged
 
 
