@@ -31,7 +31,7 @@ class Citation:
     def as_dict(self) -> dict[str, object]:
         """Return the citation as the API's JSON object."""
         p = self.passage
-        return {
+        shown: dict[str, object] = {
             "id": self.id,
             "document": p.document,
             "document_id": p.document_id,
@@ -44,6 +44,9 @@ class Citation:
             "passage": p.text,
             "url": self.url,
         }
+        if p.ocr_confidence is not None:  # the passage was read from a scan by OCR
+            shown["ocr_confidence"] = round(p.ocr_confidence, 4)
+        return shown
 
 
 def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:

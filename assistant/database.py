@@ -74,6 +74,8 @@ class ChunkRow(Base):
     text: Mapped[str] = mapped_column(Text)
     # float16 embeddings of the chunk's sentences, in split_sentences() order
     sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # mean OCR word confidence (0..1) when the text was read from a scanned page
+    ocr_confidence: Mapped[float | None] = mapped_column(Float)
 
 
 class IndexStateRow(Base):

@@ -281,6 +281,7 @@ class HybridRetriever:
                     lexical_score=lexical.get(cid),
                     ranks=ranks,
                     sentence_vectors=decode_vectors(view.chunk.sentence_vectors),
+                    ocr_confidence=view.chunk.ocr_confidence,
                 )
             )
         return passages

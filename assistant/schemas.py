@@ -57,6 +57,7 @@ class Chunk:
     page: int | None
     page_end: int | None
     text: str
+    ocr_confidence: float | None = None  # lowest OCR confidence of the pages it rests on
 
     def embedding_text(self, title: str) -> str:
         """Return the text this chunk is indexed under."""
@@ -81,10 +82,11 @@ class Passage:
     lexical_score: float | None = None
     ranks: dict[str, int] = field(default_factory=dict)
     sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
+    ocr_confidence: float | None = None  # set when the text was read from a scan by OCR
 
     def as_dict(self) -> dict[str, object]:
         """Return the passage as the JSON object `rutinstod search --json` prints."""
-        return {
+        shown: dict[str, object] = {
             "document": self.document,
             "title": self.title,
             "type": self.doc_type,
@@ -96,3 +98,6 @@ class Passage:
             "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 4),
             "text": self.text,
         }
+        if self.ocr_confidence is not None:
+            shown["ocr_confidence"] = round(self.ocr_confidence, 4)
+        return shown

@@ -24,6 +24,7 @@ class Section:
     text: str = ""
     offsets: list[int] = field(default_factory=list)
     pages: list[int | None] = field(default_factory=list)
+    confidences: list[float | None] = field(default_factory=list)
 
     def add(self, block: Block) -> None:
         """Append a block's text, remembering where its page starts."""
@@ -31,12 +32,20 @@ class Section:
             self.text += "\n\n"
         self.offsets.append(len(self.text))
         self.pages.append(block.page)
+        self.confidences.append(block.ocr_confidence)
         self.text += block.text
 
     def page_at(self, offset: int) -> int | None:
         """Return the page that the character at an offset lies on."""
         index = max(bisect.bisect_right(self.offsets, offset) - 1, 0)
         return self.pages[index] if self.pages else None
+
+    def ocr_confidence(self, start: int, end: int) -> float | None:
+        """Return the lowest OCR confidence of the blocks a text span covers, if any."""
+        first = max(bisect.bisect_right(self.offsets, start) - 1, 0)
+        last = max(bisect.bisect_right(self.offsets, end) - 1, 0)
+        found = [c for c in self.confidences[first : last + 1] if c is not None]
+        return min(found) if found else None
 
 
 def group_sections(blocks: list[Block]) -> list[Section]:
@@ -88,6 +97,7 @@ class Chunker:
                         page=section.page_at(start),
                         page_end=section.page_at(end),
                         text=node.get_content().strip(),
+                        ocr_confidence=section.ocr_confidence(start, end),
                     )
                 )
         return [c for c in chunks if c.text]

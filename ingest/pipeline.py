@@ -396,6 +396,7 @@ class Ingestor:
                 page_end=c.page_end,
                 text=c.text,
                 sentence_vectors=sentence_vectors.get(c.id),
+                ocr_confidence=c.ocr_confidence,
             )
             for c in item.chunks
         )

@@ -9,7 +9,13 @@ from pathlib import Path
 
 from evals.synthetic import Sections, make_pdf
 
-__all__ = ["make_docx", "make_image_pdf", "make_pdf", "make_zip_bomb_docx"]
+__all__ = [
+    "make_docx",
+    "make_image_pdf",
+    "make_pdf",
+    "make_scanned_pdf",
+    "make_zip_bomb_docx",
+]
 
 
 def make_image_pdf(path: Path) -> Path:
@@ -20,6 +26,53 @@ def make_image_pdf(path: Path) -> Path:
     pdf.rect(50, 50, 400, 600, fill=1)
     pdf.showPage()
     pdf.save()
+    return path
+
+
+def scan_font_path() -> Path:
+    """Return a TrueType font with Swedish letters: Debian's DejaVu, else reportlab's Vera."""
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if dejavu.is_file():
+        return dejavu
+    import reportlab
+
+    return Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+
+
+def make_scanned_pdf(
+    path: Path, paragraphs: list[str], dpi: int = 300, skew: float = 0.0, blur: float = 0.0
+) -> Path:
+    """Write a one-page A4 PDF that is only a picture of the text, like a scan (no text layer).
+
+    Pillow draws the text in a 12 pt font on a white page image at the given resolution,
+    wrapping each paragraph to the page width; the image, rotated by `skew` degrees and
+    blurred by a Gaussian of radius `blur` pixels when asked (a poor scan), is saved as
+    the PDF's only content.
+    """
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    width, height = int(8.27 * dpi), int(11.69 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(scan_font_path()), size=int(12 / 72 * dpi))
+    margin, y = dpi, dpi
+    line_height = int(font.size * 1.4)
+    for paragraph in paragraphs:
+        line = ""
+        for word in paragraph.split():
+            candidate = f"{line} {word}".strip()
+            if draw.textlength(candidate, font=font) > width - 2 * margin and line:
+                draw.text((margin, y), line, fill=0, font=font)
+                y, line = y + line_height, word
+            else:
+                line = candidate
+        draw.text((margin, y), line, fill=0, font=font)
+        y += 2 * line_height
+    if skew:
+        image = image.rotate(skew, fillcolor=255, expand=False)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    image.save(str(path), "PDF", resolution=float(dpi))
     return path
 
 
