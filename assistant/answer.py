@@ -14,14 +14,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.citations import Citation, validate_citations
+from assistant.citations import Citation, neutral_passage, validate_citations
 from assistant.conversation import standalone_question
 from assistant.database import AnswerRow
 from assistant.focus import asked_period
 from assistant.gaps import GapLog
 from assistant.generation import STREAM_RESET, GenerationRequest, Generator
 from assistant.lexical import SwedishAnalyzer
-from assistant.privacy import redact
+from assistant.privacy import redact, strip_placeholders
 from assistant.prompts import INGET_SVAR, NOTICE_REDACTED, REFUSAL_TEXT
 from assistant.retrieval import HybridRetriever
 from assistant.schemas import Passage
@@ -140,7 +140,10 @@ class AnswerPipeline:
         if redaction.redacted:
             response.notices.append(NOTICE_REDACTED)
         history = self.gaps.recent_questions(conversation_id, self.thresholds.history_turns)
-        standalone = standalone_question(clean, history, self.analyzer, self.generator)
+        # Placeholders ([PERSONNUMMER] …) are no words of the question: they must not steer.
+        searched = strip_placeholders(clean)
+        standalone = standalone_question(searched, history, self.analyzer, self.generator)
+        standalone = strip_placeholders(standalone)  # a rewrite may repeat older ones
         response.standalone_question = standalone
         period = asked_period(standalone, self.retriever.today())
         retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k, period=period)
@@ -149,6 +152,7 @@ class AnswerPipeline:
         text, sources, lessons = "", list[Passage](), list[Passage]()
         for group in self._source_groups(standalone, retrieval.passages):
             sources, lessons = group  # kept after the loop: the group that answered
+            sources = [neutral_passage(p) for p in sources]  # no markers from documents
             request = GenerationRequest(
                 standalone,
                 sources,

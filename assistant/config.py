@@ -5,8 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+MIN_TOKEN_CHARS = 16
+
+
+def _is_loopback(address: str) -> bool:
+    """Tell whether an address or network lies wholly on loopback."""
+    import ipaddress
+
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_network(address.strip(), strict=False).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -117,6 +132,47 @@ class Settings(BaseSettings):
         description="Trusted reverse-proxy header carrying the role "
         "(`handlaggare` or `rutingrupp`), e.g. X-Rutinstod-Role.",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks (JSON list) of the reverse proxies whose role "
+        "header is believed; from any other client the header is ignored.",
+    )
+    auth_header_secret: str | None = Field(
+        None,
+        description="Shared secret the proxy sends in X-Rutinstod-Proxy-Secret; when set, the "
+        "role header is believed only with it, from any address.",
+    )
+
+    @field_validator("caseworker_tokens", "routine_group_tokens")
+    @classmethod
+    def _long_tokens(cls, tokens: list[str]) -> list[str]:
+        """Refuse tokens short enough to guess."""
+        short = [t for t in tokens if len(t.strip()) < MIN_TOKEN_CHARS]
+        if short:
+            raise ValueError(f"every token needs at least {MIN_TOKEN_CHARS} characters")
+        return [t.strip() for t in tokens]
+
+    @field_validator("auth_header_secret")
+    @classmethod
+    def _long_secret(cls, secret: str | None) -> str | None:
+        """Refuse a proxy secret short enough to guess."""
+        if secret is not None and len(secret) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the proxy secret needs at least {MIN_TOKEN_CHARS} characters")
+        return secret
+
+    @model_validator(mode="after")
+    def _header_alone_stays_local(self) -> Settings:
+        """Refuse a non-loopback bind whose only login is a header that anyone could send."""
+        tokens = self.caseworker_tokens or self.routine_group_tokens
+        if self.host in LOOPBACK_HOSTS or not self.auth_header or tokens:
+            return self
+        loopback_only = all(_is_loopback(p) for p in self.trusted_proxies)
+        if loopback_only and not self.auth_header_secret:
+            raise ValueError(
+                f"host {self.host} with only RUTINSTOD_AUTH_HEADER needs RUTINSTOD_TRUSTED_PROXIES "
+                "(the proxy's address) or RUTINSTOD_AUTH_HEADER_SECRET"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:
