@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
 from assistant.extractive import split_sentences
+from assistant.prompts import INGET_SVAR
 from assistant.schemas import Passage
 
 CITATION = re.compile(r"\s*\[(\d{1,3})\]")
 WORD = re.compile(r"\w+", re.UNICODE)
+PASSAGE_MARKER = re.compile(r"\[(\d{1,3})\]")
+SENTINEL = re.compile(re.escape(INGET_SVAR), re.IGNORECASE)
+
+
+def neutralise_markers(text: str) -> str:
+    """Keep a document from speaking in the generator's voice.
+
+    Only the generator adds citation markers and the refusal sentinel: "[2]" in passage text
+    becomes "(2)", and INGET_SVAR becomes "INGET SVAR", so neither is read as the generator's.
+    """
+    if "[" not in text and "_" not in text:
+        return text
+    return SENTINEL.sub("INGET SVAR", PASSAGE_MARKER.sub(r"(\1)", text))
+
+
+def neutral_passage(passage: Passage) -> Passage:
+    """Return the passage with neutralised text (the same object when nothing changes)."""
+    text = neutralise_markers(passage.text)
+    return passage if text == passage.text else dataclasses.replace(passage, text=text)
 
 
 @dataclass

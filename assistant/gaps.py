@@ -65,7 +65,27 @@ def apply_update(row: GapRow | GapTopicRow, update: GapUpdate) -> None:
     if update.note is not None:
         row.note = clean(update.note)
     if update.resolving_document is not None:
-        row.resolving_document = update.resolving_document
+        row.resolving_document = clean(update.resolving_document)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula, by a leading single quote."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+class SafeCsvWriter:
+    """A csv writer whose every cell goes through csv_cell()."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def writerow(self, row: Sequence[object]) -> None:
+        """Write one row of neutralised cells."""
+        self.writer.writerow([csv_cell(cell) for cell in row])
 
 
 class GapLog:
@@ -231,9 +251,12 @@ class GapLog:
             return topic
 
     def export_csv(self, rows: Sequence[GapRow]) -> str:
-        """Render gaps as CSV (semicolon-separated, as Swedish spreadsheets expect)."""
+        """Render gaps as CSV (semicolon-separated, as Swedish spreadsheets expect).
+
+        Every cell goes through csv_cell(), so no cell is read as a formula.
+        """
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
+        writer = SafeCsvWriter(csv.writer(buffer, delimiter=";"))
         writer.writerow(
             [
                 "id",

@@ -408,8 +408,19 @@ def _lower_cue(text: str, tokens: list[re.Match[str]], i: int) -> bool:
     return tokens[i - 1][0] in _CUE_WORDS and between.strip() in {"", ":"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """Escape newlines, NUL and other control characters, so that text cannot forge log lines."""
+    return _CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
 class RedactingFilter(logging.Filter):
     """Redact the message, arguments and exception text of every record that passes.
+
+    Control characters in the message (newlines, NUL) are escaped, so that text from a request
+    cannot start a forged log line; tracebacks keep their lines.
 
     Attach it to a handler to cover all records the handler writes; attached to a logger it only
     sees records logged directly on that logger, not those propagated from child loggers.
@@ -421,7 +432,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             message = f"{record.msg} {record.args!r}"
-        record.msg, record.args = redact(message).text, None
+        record.msg, record.args = escape_controls(redact(message).text), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

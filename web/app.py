@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -11,29 +11,21 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.privacy import RedactingFilter
 from ingest.pipeline import Ingestor
-from web.auth import LoginRequiredError, auth_configured, redirect_to_login
+from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
+from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
 from web.routes import chat, documents, gaps, health, pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
-# JSON bodies are small; only document uploads may be large.
-MAX_JSON_BYTES = 64 * 1024
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "SAMEORIGIN",
-}
+__all__ = ["MAX_JSON_BYTES", "SECURITY_HEADERS", "create_app"]
+
 
 MESSAGES = {
     "missing": "Fältet saknas.",
@@ -51,6 +43,7 @@ MESSAGES = {
     "date_from_datetime_parsing": "Datum ska skrivas ÅÅÅÅ-MM-DD.",
     "date_parsing": "Datum ska skrivas ÅÅÅÅ-MM-DD.",
     "int_parsing": "Fältet måste vara ett heltal.",
+    "blank_question": "Skriv en fråga.",
 }
 
 
@@ -79,21 +72,41 @@ async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """Limit body sizes and add security headers to every response."""
-    upload_limit = int(settings.max_file_mb * 1024 * 1024) + 64 * 1024
+    """Guard every request (origin, login, body size) and add security headers."""
+    app.add_middleware(GuardMiddleware, settings=settings)
 
-    @app.middleware("http")
-    async def limits_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        limit = upload_limit if request.url.path == "/api/documents" else MAX_JSON_BYTES
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return JSONResponse({"detail": "Begäran är för stor."}, status_code=413)
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+
+def install_docs(app: FastAPI) -> None:
+    """Serve Swagger UI at /docs from the swagger-ui-bundle package, never from a CDN.
+
+    The page loads its start-up script from /static, so the strict CSP holds. Without the
+    package /docs says how to get it; /openapi.json is always served.
+    """
+    try:
+        import swagger_ui_bundle  # type: ignore[import-untyped]
+    except ImportError:
+        swagger_dir = None
+    else:
+        swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+    if swagger_dir is not None:
+        app.mount("/docs-assets", StaticFiles(directory=swagger_dir), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        if swagger_dir is None:
+            return HTMLResponse(
+                '<!doctype html><html lang="sv"><title>API-dokumentation</title>'
+                "<p>Swagger UI är inte installerat (<code>pip install swagger-ui-bundle</code>). "
+                'Beskrivningen finns i <a href="/openapi.json">/openapi.json</a>.</p></html>'
+            )
+        return HTMLResponse(
+            '<!doctype html><html lang="sv"><head><meta charset="utf-8">'
+            "<title>Rutinstöd – API</title>"
+            '<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>'
+            '<body><div id="swagger-ui"></div>'
+            '<script src="/docs-assets/swagger-ui-bundle.js"></script>'
+            '<script src="/static/docs.js"></script></body></html>'
+        )
 
 
 def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
@@ -118,6 +131,8 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
             built.close()
 
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="Rutinstöd",
         description="Svar ur organisationens rutiner, med källhänvisningar, och en logg "
         "över frågor som rutinerna inte täcker.",
@@ -125,9 +140,11 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.login_throttle = LoginThrottle()
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
+    install_docs(app)
     for module in (health, chat, gaps, documents, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import threading
+import time
+from collections import deque
 from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, status
@@ -14,6 +18,7 @@ CASEWORKER = "handlaggare"
 ROUTINE_GROUP = "rutingrupp"
 ALL_ROLES = frozenset({CASEWORKER, ROUTINE_GROUP})
 TOKEN_COOKIE = "rutinstod_token"
+PROXY_SECRET_HEADER = "X-Rutinstod-Proxy-Secret"
 
 
 def auth_configured(settings: Settings) -> bool:
@@ -47,12 +52,73 @@ def resolve_roles(request: Request, settings: Settings) -> frozenset[str]:
     if not auth_configured(settings):
         return ALL_ROLES
     roles = roles_for_token(request_token(request), settings)
-    if settings.auth_header:
+    if settings.auth_header and header_trusted(request, settings):
         value = request.headers.get(settings.auth_header, "")
         roles |= {r.strip().lower() for r in value.split(",")} & ALL_ROLES
         if ROUTINE_GROUP in roles:
             roles |= {CASEWORKER}
     return frozenset(roles)
+
+
+def header_trusted(request: Request, settings: Settings) -> bool:
+    """Tell whether the role header may be believed: it must come from the trusted proxy.
+
+    With RUTINSTOD_AUTH_HEADER_SECRET set the proxy proves itself with that secret, from any
+    address; otherwise the direct client must be one of RUTINSTOD_TRUSTED_PROXIES.
+    """
+    if settings.auth_header_secret:
+        sent = request.headers.get(PROXY_SECRET_HEADER, "")
+        return hmac.compare_digest(sent.encode(), settings.auth_header_secret.encode())
+    client = request.client.host if request.client else ""
+    return address_in(client, settings.trusted_proxies)
+
+
+def address_in(address: str, networks: list[str]) -> bool:
+    """Tell whether an IP address lies in one of the listed addresses or networks."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in networks:
+        try:
+            if ip in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            if entry.strip().lower() == "localhost" and ip.is_loopback:
+                return True
+    return False
+
+
+class LoginThrottle:
+    """Allow a few wrong login codes per client address per window, then refuse for a while."""
+
+    def __init__(self, attempts: int = 5, window: float = 60.0) -> None:
+        self.attempts = attempts
+        self.window = window
+        self.failures: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        failures = self.failures.setdefault(client, deque())
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, client: str) -> bool:
+        """Tell whether the client has used up its attempts."""
+        with self.lock:
+            return len(self._recent(client, time.monotonic())) >= self.attempts
+
+    def failed(self, client: str) -> None:
+        """Count a wrong code; forget clients that have gone quiet."""
+        now = time.monotonic()
+        with self.lock:
+            self._recent(client, now).append(now)
+            if len(self.failures) > 10_000:
+                for key in [
+                    k for k, v in self.failures.items() if not v or now - v[-1] > self.window
+                ]:
+                    del self.failures[key]
 
 
 def require(request: Request, settings: Settings, role: str) -> frozenset[str]:

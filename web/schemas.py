@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+HEX_OR_UUID = re.compile(
+    r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 Status = Literal["ny", "under behandling", "åtgärdad", "avvisad"]
 Reason = Literal["fel svar", "ofullständigt", "fel källa", "föråldrat"]
 
@@ -16,8 +22,30 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=2000, description="Frågan, 1–2000 tecken.")
     conversation_id: str | None = Field(
-        None, max_length=64, pattern=r"^[A-Za-z0-9_-]*$", description="Samtalets id."
+        None,
+        max_length=64,
+        description="Samtalets id (32 hexadecimala tecken eller ett UUID); ett annat värde "
+        "ger ett nytt samtal.",
     )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, question: str) -> str:
+        """Refuse a question of only whitespace."""
+        if not question.strip():
+            raise PydanticCustomError("blank_question", "Skriv en fråga.")
+        return question
+
+    @field_validator("conversation_id")
+    @classmethod
+    def _server_style_id(cls, value: str | None) -> str | None:
+        """Keep an id only in the server's own form; anything else starts a new conversation.
+
+        A free-form id would be stored as typed, personal data included.
+        """
+        if value is None or not HEX_OR_UUID.fullmatch(value):
+            return None
+        return uuid.UUID(value).hex
 
 
 class CitationOut(BaseModel):
@@ -54,6 +82,10 @@ class ChatResponseOut(BaseModel):
 
     answer: str
     answered: bool
+    kind: Literal["answer", "refusal", "not_a_question", "clarify"] = Field(
+        description="answer; refusal (logged as a gap); not_a_question or clarify "
+        "(the input needs to be a whole question; nothing is logged)."
+    )
     question: str
     citations: list[CitationOut]
     lessons: list[CitationOut]

@@ -322,3 +322,15 @@ def test_redacting_a_long_question_is_fast():
         timings.append(time.perf_counter() - start)
     median = statistics.median(timings)
     assert median < 0.005, f"redact() took {median * 1e3:.2f} ms on 2,000 characters"
+
+
+def test_filter_escapes_newlines_and_nul_so_lines_cannot_be_forged():
+    logger, stream, handler = capture_logger("rutinstod.test.privacy.controls")
+    handler.addFilter(RedactingFilter())
+    try:
+        logger.info("Fråga: %s", "hej\n2024-01-01 INFO forged: admin\x00")
+    finally:
+        logger.removeHandler(handler)
+    logged = stream.getvalue()
+    assert logged.count("\n") == 1 and "\x00" not in logged, repr(logged)
+    assert "hej\\n2024-01-01 INFO forged" in logged, repr(logged)

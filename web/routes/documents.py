@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
 from assistant.database import DocumentRow
+from assistant.privacy import redact
 from ingest.loaders import LOADERS
 from ingest.lock import IngestLockedError
 from web.deps import CaseworkerDep, CatalogDep, IngestorDep, RoutineGroupDep, SettingsDep
@@ -20,14 +21,19 @@ router = APIRouter(prefix="/api/documents", tags=["documents"])
 UPLOAD_TYPES = {".pdf", ".docx", ".md", ".markdown", ".html", ".htm"}
 
 
+def shown(text: str) -> str:
+    """Redact personal data from a stored text before it is shown."""
+    return redact(text).text
+
+
 def document_out(row: DocumentRow, today: dt.date) -> DocumentOut:
-    """Render a document row."""
+    """Render a document row; file names and owners are shown redacted."""
     return DocumentOut(
         id=row.id,
-        file_name=row.file_name,
+        file_name=shown(row.file_name),
         title=row.title,
         type=row.doc_type,
-        owner=row.owner,
+        owner=None if row.owner is None else shown(row.owner),
         version=row.version,
         valid_from=row.valid_from.isoformat() if row.valid_from else None,
         valid_to=row.valid_to.isoformat() if row.valid_to else None,
@@ -50,8 +56,8 @@ def list_failures(catalog: CatalogDep, _roles: RoutineGroupDep) -> list[IngestFa
     """List the files whose last ingest failed, with the reason."""
     return [
         IngestFailureOut(
-            file_name=f.file_name,
-            message=f.message,
+            file_name=shown(f.file_name),
+            message=shown(f.message),
             failed_at=f.failed_at.isoformat(timespec="seconds"),
         )
         for f in catalog.failures()
@@ -70,7 +76,10 @@ def document_file(document_id: str, catalog: CatalogDep, _roles: CaseworkerDep) 
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix.lower() in {".md", ".markdown", ".txt"}:
         media = "text/plain; charset=utf-8"
-    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
     return FileResponse(
         path,
         media_type=media,
@@ -91,8 +100,8 @@ def safe_name(name: str) -> str:
 def upload(
     file: UploadFile, settings: SettingsDep, ingestor: IngestorDep, _roles: RoutineGroupDep
 ) -> UploadOut:
-    """Store an uploaded document and ingest it right away."""
-    name = safe_name(file.filename or "")
+    """Store an uploaded document and ingest it right away (its name redacted first)."""
+    name = safe_name(redact(file.filename or "").text)
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES or suffix not in LOADERS:
         raise HTTPException(415, "Filtypen stöds inte; ladda upp PDF, DOCX, Markdown eller HTML.")
@@ -116,13 +125,13 @@ def upload(
             target.unlink(missing_ok=True)
         else:
             target.write_bytes(previous)
-        raise HTTPException(422, f"Filen kunde inte läsas in: {outcome.message}")
+        raise HTTPException(422, f"Filen kunde inte läsas in: {shown(outcome.message)}")
     from assistant.schemas import document_id
 
     return UploadOut(
         file_name=name,
         status=outcome.status,
-        message=outcome.message,
+        message=shown(outcome.message),
         chunks=outcome.chunks,
         document_id=document_id(str(target.resolve())),
     )

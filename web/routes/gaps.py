@@ -21,7 +21,12 @@ Until = Annotated[dt.date | None, Query(description="Till och med datum (ÅÅÅ�
 def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
     """Turn inclusive dates into a UTC datetime range."""
     start = dt.datetime.combine(since, dt.time(), dt.UTC) if since else None
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC) if until else None
+    # The last day has no day after it: a period to 9999-12-31 is open-ended.
+    end = (
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+        if until and until < dt.date.max
+        else None
+    )
     return start, end
 
 

@@ -13,6 +13,7 @@ from assistant.config import Settings
 from web.auth import (
     ROUTINE_GROUP,
     TOKEN_COOKIE,
+    LoginThrottle,
     auth_configured,
     clear_login_cookie,
     resolve_roles,
@@ -27,6 +28,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates"
 LOGIN_ERRORS = {
     "behorighet": "Din inloggning ger inte tillgång till den sidan. Logga in med en annan kod.",
     "kod": "Koden gäller inte. Kontrollera den och försök igen.",
+    "spärr": "För många felaktiga koder. Vänta en minut och försök igen.",
 }
 
 
@@ -87,7 +89,23 @@ def login(
 ) -> HTMLResponse | RedirectResponse:
     """Check the token, keep it in the login cookie and go on to the requested page."""
     token = token.strip()
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else ""
+    if throttle.blocked(client):
+        page = render(
+            request,
+            "login.html",
+            frozenset(),
+            settings,
+            page="login",
+            next=safe_next(next),
+            error=LOGIN_ERRORS["spärr"],
+        )
+        page.status_code = 429
+        page.headers["Retry-After"] = str(int(throttle.window))
+        return page
     if not roles_for_token(token, settings):
+        throttle.failed(client)
         page = render(
             request,
             "login.html",
@@ -104,7 +122,7 @@ def login(
     return response
 
 
-@router.api_route("/logga-ut", methods=["GET", "POST"])
+@router.post("/logga-ut")
 def logout() -> RedirectResponse:
     """Forget the login cookie and show the login form."""
     response = RedirectResponse("/logga-in", status_code=303)
