@@ -6,7 +6,8 @@ resolves styles and the numbering part):
 - Headings are paragraphs in a Heading/Rubrik/Title style, numbered headings keep
   their number ("3.1 Kontoutdrag"), and a short paragraph whose text is all bold,
   with no final full stop, colon, semicolon or comma, followed by body text, is a
-  heading one level below the last styled heading.
+  heading one level below the last styled heading (in a document with heading
+  styles, only after the first of them: bold lines above it are a letterhead).
 - List items (w:numPr on the paragraph or its style) become lines prefixed "- " for
   bullets or with their number ("1. ", "a) ", "2.1. ") read from the numbering part,
   nested items indented two spaces a level; a list stays in one block together with
@@ -483,6 +484,10 @@ class DocxReader:
                 text = self.table_text(element)
                 if text:
                     items.append(text)
+        # In a document with heading styles, bold lines before the first styled heading
+        # are a letterhead ("Norrviks kommun"), not sections.
+        styled = [i for i, item in enumerate(items) if isinstance(item, Para) and item.level]
+        first_styled = styled[0] if styled else len(items)
         previous_kind = ""  # "para" when the last block is a plain paragraph, "list"
         for index, item in enumerate(items):
             if isinstance(item, str):
@@ -494,7 +499,7 @@ class DocxReader:
                 self.tracker.enter(item.level, item.text)
                 self._styled_level = item.level
                 previous_kind = "heading"
-            elif item.bold_heading_like and _is_body(following):
+            elif item.bold_heading_like and _is_body(following) and index > first_styled:
                 self.tracker.enter(self._styled_level + 1, item.text)
                 previous_kind = "heading"
             elif item.list_label is not None:

@@ -194,6 +194,36 @@ def test_bold_short_line_before_body_text_is_a_heading(blocks: list[Block]) -> N
     assert "Beslutet kan alltid överklagas." not in sentence.headings
 
 
+def test_bold_letterhead_above_styled_headings_is_not_a_section(tmp_path: Path) -> None:
+    import docx
+
+    def bold_line(document: Any, text: str) -> None:
+        document.add_paragraph().add_run(text).bold = True
+
+    styled = docx.Document()
+    bold_line(styled, "Norrviks kommun")
+    styled.add_paragraph("Socialförvaltningen, enheten för ekonomiskt bistånd")
+    styled.add_heading("Rutin för hembesök", level=1)
+    styled.add_paragraph("Hembesök görs av två handläggare.")
+    styled.save(str(tmp_path / "s.docx"))
+    blocks = load_docx((tmp_path / "s.docx").read_bytes()).blocks
+    assert [(b.headings, b.text) for b in blocks] == [
+        ((), "Norrviks kommun"),
+        ((), "Socialförvaltningen, enheten för ekonomiskt bistånd"),
+        (("Rutin för hembesök",), "Hembesök görs av två handläggare."),
+    ]
+    plain = docx.Document()  # no heading styles at all: bold lines are the headings
+    for heading, body in [("Ansökan", "Ansökan görs skriftligt."), ("Beslut", "Beslut ges.")]:
+        bold_line(plain, heading)
+        plain.add_paragraph(body)
+    plain.save(str(tmp_path / "p.docx"))
+    blocks = load_docx((tmp_path / "p.docx").read_bytes()).blocks
+    assert [(b.headings, b.text) for b in blocks] == [
+        (("Ansökan",), "Ansökan görs skriftligt."),
+        (("Beslut",), "Beslut ges."),
+    ]
+
+
 def test_numbered_heading_style_keeps_its_number(tmp_path: Path) -> None:
     import docx
     from docx.oxml import parse_xml
