@@ -487,7 +487,7 @@ class DocxReader:
         # In a document with heading styles, bold lines before the first styled heading
         # are a letterhead ("Norrviks kommun"), not sections.
         styled = [i for i, item in enumerate(items) if isinstance(item, Para) and item.level]
-        first_styled = styled[0] if styled else len(items)
+        first_styled = styled[0] if styled else -1
         previous_kind = ""  # "para" when the last block is a plain paragraph, "list"
         for index, item in enumerate(items):
             if isinstance(item, str):
