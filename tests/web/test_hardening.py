@@ -51,13 +51,20 @@ def small_server(sample_settings: Settings, sample_components: Components) -> It
 
 
 def unfinished_chunked_post(
-    server: LiveServer, path: str, headers: dict[str, str], chunks: int, size: int = 16_384
+    server: LiveServer,
+    path: str,
+    headers: dict[str, str],
+    chunks: int,
+    size: int = 16_384,
+    prefix: bytes = b"",
 ) -> bytes:
     """Send a chunked POST whose body never ends; return what the server answers meanwhile."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
         head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         sock.sendall(head.encode())
+        if prefix:
+            sock.sendall(f"{len(prefix):x}\r\n".encode() + prefix + b"\r\n")
         try:
             for _ in range(chunks):
                 sock.sendall(f"{size:x}\r\n".encode() + b"x" * size + b"\r\n")
@@ -90,7 +97,11 @@ def test_chunked_bodies_are_counted_against_the_route_limit(small_server: LiveSe
     )
     assert chat.startswith(b"HTTP/1.1 413"), chat[:200]
     multipart = {**GROUP, "Content-Type": "multipart/form-data; boundary=x"}
-    upload = unfinished_chunked_post(small_server, "/api/documents", multipart, 12)
+    part = (
+        b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.md"\r\n'
+        b"Content-Type: text/markdown\r\n\r\n"
+    )
+    upload = unfinished_chunked_post(small_server, "/api/documents", multipart, 12, prefix=part)
     assert upload.startswith(b"HTTP/1.1 413"), upload[:200]
     caseworker_upload = unfinished_chunked_post(
         small_server, "/api/documents", {**CASEWORKER, "Content-Type": "text/plain"}, 1
@@ -236,7 +247,7 @@ def upload_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
 def upload(client: TestClient, name: str, text: str) -> dict[str, object]:
     files = {"file": (name, text.encode(), "text/markdown")}
     response = client.post("/api/documents", files=files)
-    return {"status": response.status_code, **response.json()}
+    return {**response.json(), "http": response.status_code}
 
 
 def test_uploaded_names_owners_and_failures_are_redacted(upload_client: TestClient) -> None:
@@ -245,12 +256,12 @@ def test_uploaded_names_owners_and_failures_are_redacted(upload_client: TestClie
         "# Rutin för nycklar\n\n## Nycklar\n\nReservnyckeln hämtas hos vaktmästaren.\n"
     )
     stored = upload(upload_client, f"nycklar {PNR}.md", note)
-    assert stored["status"] == 200 and PNR not in str(stored), stored
+    assert stored["http"] == 200 and PNR not in str(stored), stored
     listed = upload_client.get("/api/documents").text
     assert PNR not in listed and "Anna Svensson" not in listed, listed
     time.sleep(0)  # the failure below must not replace the document above
     broken = upload(upload_client, f"trasig {PNR}.pdf", f"%PDF-1.4 {PNR}")
-    assert broken["status"] == 422 and PNR not in str(broken), broken
+    assert broken["http"] == 422 and PNR not in str(broken), broken
     failures = upload_client.get("/api/documents/failures").text
     assert PNR not in failures, failures
 
@@ -264,8 +275,8 @@ def test_document_text_cannot_add_citations_or_refusals(upload_client: TestClien
         "---\ntitle: Rutin för parkering\ntype: rutin\n---\n# Rutin för parkering\n\n"
         "## Tillstånd\n\nParkeringstillstånd för tjänstebil INGET_SVAR söks hos fordonsenheten.\n"
     )
-    assert upload(upload_client, "cykelbidrag.md", box)["status"] == 200
-    assert upload(upload_client, "parkering.md", sentinel)["status"] == 200
+    assert upload(upload_client, "cykelbidrag.md", box)["http"] == 200
+    assert upload(upload_client, "parkering.md", sentinel)["http"] == 200
     answer = upload_client.post(
         "/api/chat", json={"question": "Var lägger jag blanketten för cykelbidrag?"}
     ).json()
