@@ -20,14 +20,16 @@ from assistant.database import AnswerRow
 from assistant.focus import asked_period
 from assistant.gaps import GapLog
 from assistant.generation import STREAM_RESET, GenerationRequest, Generator
+from assistant.intake import is_not_a_question
 from assistant.lexical import SwedishAnalyzer
 from assistant.privacy import redact, strip_placeholders
-from assistant.prompts import INGET_SVAR, NOTICE_REDACTED, REFUSAL_TEXT
+from assistant.prompts import INGET_SVAR, NOT_A_QUESTION_TEXT, NOTICE_REDACTED, REFUSAL_TEXT
 from assistant.retrieval import HybridRetriever
 from assistant.schemas import Passage
 
 log = logging.getLogger(__name__)
 LESSON_TYPE = "avvikelseanalys"
+ANSWER, REFUSAL, NOT_A_QUESTION, CLARIFY = "answer", "refusal", "not_a_question", "clarify"
 # Questions about earlier incidents, answered from the deviation analyses first.
 DEVIATION_QUESTION = re.compile(
     r"\b(förra gången|tidigare (avvikelse|händelse|fall)|har det hänt|vad hände|"
@@ -48,6 +50,9 @@ class ChatResponse:
     answer_id: str
     generator: str
     redacted: bool
+    # answer, refusal (logged as a gap), not_a_question, or clarify (a follow-up that
+    # could not be made into a whole question); the last two log no gap.
+    kind: str = ANSWER
     citations: list[Citation] = field(default_factory=list)
     lessons: list[Citation] = field(default_factory=list)
     nearest: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +68,7 @@ class ChatResponse:
         return {
             "answer": self.answer,
             "answered": self.answered,
+            "kind": self.kind,
             "question": self.question,
             "citations": [c.as_dict() for c in self.citations],
             "lessons": [c.as_dict() for c in self.lessons],
@@ -139,6 +145,14 @@ class AnswerPipeline:
         )
         if redaction.redacted:
             response.notices.append(NOTICE_REDACTED)
+        if is_not_a_question(clean, self.analyzer):
+            response.kind, response.answer = NOT_A_QUESTION, NOT_A_QUESTION_TEXT
+            response.timings["first_token"] = response.timings["total"] = (
+                time.perf_counter() - started
+            )
+            yield AnswerEvent("token", response.answer)
+            yield AnswerEvent("final", response=response)
+            return
         history = self.gaps.recent_questions(conversation_id, self.thresholds.history_turns)
         # Placeholders ([PERSONNUMMER] …) are no words of the question: they must not steer.
         searched = strip_placeholders(clean)
@@ -150,6 +164,7 @@ class AnswerPipeline:
         response.passages = retrieval.passages
         response.timings.update(retrieval.timings)
         text, sources, lessons = "", list[Passage](), list[Passage]()
+        lexical = self.retriever.snapshot().lexical
         for group in self._source_groups(standalone, retrieval.passages):
             sources, lessons = group  # kept after the loop: the group that answered
             sources = [neutral_passage(p) for p in sources]  # no markers from documents
@@ -157,7 +172,8 @@ class AnswerPipeline:
                 standalone,
                 sources,
                 retrieval.query_embedding,
-                term_weight=self.retriever.snapshot().lexical.term_weight,
+                term_weight=lexical.term_weight,
+                absent_weight=lexical.unseen_idf(),
             )
             text = ""
             for piece in self.generator.stream(request):
@@ -214,7 +230,7 @@ class AnswerPipeline:
                 for i, p in enumerate(lessons[:2], start=1)
             ]
         else:
-            response.answer = REFUSAL_TEXT
+            response.kind, response.answer = REFUSAL, REFUSAL_TEXT
             response.nearest = self._nearest(response.passages)
             response.gap_id = self.gaps.record_gap(
                 "unanswered",

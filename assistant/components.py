@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from assistant.answer import AnswerPipeline, Thresholds
+from assistant.answerability import MODEL_FILE, AnswerabilityModel
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.database import Database
@@ -28,8 +29,10 @@ def build_generator(
     extractive = ExtractiveGenerator(
         retriever.analyzer,
         embedder.embed_sentences,
+        AnswerabilityModel.load(
+            settings.answerability_model or MODEL_FILE, settings.answerability_threshold
+        ),
         min_sentence_score=settings.min_sentence_score,
-        min_term_coverage=settings.min_term_coverage,
         max_sentences=settings.max_answer_sentences,
     )
     if settings.generator == "extractive":

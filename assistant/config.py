@@ -85,19 +85,28 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
 
-    # Answerability gate, calibrated with `python -m evals.calibrate` on the sample gold set
-    # (evals/calibration.json has the run these values come from).
+    # Answerability (assistant/answerability.py): the fitted model decides; these bound it.
     min_dense_score: float = Field(
-        0.84, description="Refuse when the best passage's cosine similarity is below this."
+        0.80,
+        description="Passages below this cosine similarity to the question are not used.",
+    )
+    answerability_model: Path | None = Field(
+        None,
+        description="A fitted answerability model (JSON); default the one shipped in "
+        "assistant/answerability.json.",
+    )
+    answerability_threshold: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Refuse when the answerability model's probability that the best "
+        "answer is right is below this; default the threshold fitted with the model "
+        "(assistant/answerability.json, `python -m evals.fit_answerability`).",
     )
     min_sentence_score: float = Field(
         0.40,
-        description="Refuse when no sentence's combined query match reaches this score "
-        "(extractive generator).",
-    )
-    min_term_coverage: float = Field(
-        0.20,
-        description="Share of the question's content terms the cited sentences must cover.",
+        description='A further kind of fact asked for ("vem … och hur länge …") needs a '
+        "sentence scoring at least this (extractive generator).",
     )
 
     # Generation

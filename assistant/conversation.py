@@ -1,20 +1,56 @@
-"""Turn a follow-up question into one that stands on its own before retrieval."""
+"""Turn a follow-up question into one that stands on its own before retrieval.
+
+A follow-up changes one detail of the question before it: "och om de har tre barn?"
+after "Hur hög är riksnormen för en familj med två barn?" asks for three children
+instead of two. The follow-up's detail replaces the matching detail of the previous
+question, in the places Swedish marks it:
+
+- a counted noun: "tre barn" replaces "två barn" (the same noun with another number);
+- a year: "2021" replaces "2022", and "året innan" means the year before the one named;
+- a phrase opened by the same word: "om hen bor i andra hand" replaces the previous
+  "om"-clause, "för en ensamstående" the previous "för"-phrase;
+- a condition the previous question lacked is added to it ("… om hen bor i andra hand").
+
+Anything else keeps the follow-up and adds the previous question's content words it
+lacks. Earlier follow-ups are resolved in order, so a chain builds on its last whole
+question. With an LLM generator the model rewrites instead.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from assistant.focus import word_set
 from assistant.lexical import SwedishAnalyzer
 
 # Openings and pronouns that make a question lean on the turn before it.
 FOLLOW_UP = re.compile(
     r"^(och|men|om|i så fall|då|samma|gäller det|vad händer|hur blir det|"
-    r"eller|även|också)\b|\b(hen|hon|han|den|det|dem|de|denna|detta|sådan|sådana)\b",
+    r"eller|även|också|än|året)\b|\b(hen|hon|han|den|det|dem|de|denna|detta|dessa|sådan|"
+    r"sådana)\b|\b(då|sedan|där|innan|efter det)\s*[?.!]*$",
     re.IGNORECASE,
 )
+OPENING = re.compile(r"^\s*(?:(?:och|men|eller|än|så|då|i så fall)\b[\s,]*)+", re.IGNORECASE)
 MAX_FOLLOW_UP_WORDS = 10
 CARRIED_WORDS = 6
+COUNT_WORDS = word_set("noll en ett två tre fyra fem sex sju åtta nio tio elva tolv")
+COUNTED = re.compile(
+    r"\b(?P<n>\d+|"
+    + "|".join(sorted(COUNT_WORDS, key=len, reverse=True))
+    + r")\s+(?P<noun>[^\W\d_]+)",
+    re.IGNORECASE,
+)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+YEAR_BEFORE = re.compile(r"\b(året (?:innan|före)|föregående år|förra året)\b", re.IGNORECASE)
+YEAR_AFTER = re.compile(r"\b(året (?:efter|därpå)|nästa år|följande år)\b", re.IGNORECASE)
+# Words that open a phrase a follow-up may replace: "om hen …", "för en ensamstående".
+PHRASE_OPENERS = ("om", "ifall", "när", "för", "till", "vid", "med", "utan", "under", "efter")
+PHRASE = {
+    opener: re.compile(rf"\b{opener}\s+(?P<phrase>[^?.!,;]+)", re.IGNORECASE)
+    for opener in PHRASE_OPENERS
+}
+CONDITIONS = ("om", "ifall", "när")
 
 
 def is_follow_up(question: str, history: list[str]) -> bool:
@@ -26,21 +62,103 @@ def is_follow_up(question: str, history: list[str]) -> bool:
 
 
 def carry_terms(question: str, previous: str, analyzer: SwedishAnalyzer) -> str:
-    """Append the previous question's content words that the follow-up lacks."""
+    """Append the previous question's content words that the follow-up lacks.
+
+    A number of the previous question is not carried when the follow-up has one of
+    its own: it would contradict it.
+    """
     present = set(analyzer.analyze(question))
+    has_number = bool(COUNTED.search(question) or YEAR.search(question))
     carried = [
         word
         for word in analyzer.words(previous)
         if not set(analyzer.terms_for_word(word)) & present
+        and not (has_number and (word[0].isdigit() or word in COUNT_WORDS))
     ]
     carried = list(dict.fromkeys(carried))[:CARRIED_WORDS]
     return f"{question.rstrip()} ({' '.join(carried)})" if carried else question
 
 
+def replace_counts(follow_up: str, previous: str, analyzer: SwedishAnalyzer) -> str | None:
+    """Put the follow-up's number before the same noun in the previous question."""
+    result, changed = previous, False
+    for new in COUNTED.finditer(follow_up):
+        head = analyzer.terms_for_word(new.group("noun").lower())[0]
+        for old in COUNTED.finditer(result):
+            same_noun = analyzer.terms_for_word(old.group("noun").lower())[0] == head
+            if same_noun and old.group("n").lower() != new.group("n").lower():
+                result = f"{result[: old.start('n')]}{new.group('n')}{result[old.end('n') :]}"
+                changed = True
+                break
+    return result if changed else None
+
+
+def replace_year(follow_up: str, previous: str) -> str | None:
+    """Put the follow-up's year, or the year before or after, in place of the previous one."""
+    old = YEAR.search(previous)
+    if old is None:
+        return None
+    new = YEAR.search(follow_up)
+    if new is not None:
+        year = new.group(0)
+    elif YEAR_BEFORE.search(follow_up):
+        year = str(int(old.group(0)) - 1)
+    elif YEAR_AFTER.search(follow_up):
+        year = str(int(old.group(0)) + 1)
+    else:
+        return None
+    return f"{previous[: old.start()]}{year}{previous[old.end() :]}"
+
+
+def replace_phrase(follow_up: str, previous: str) -> str | None:
+    """Replace the previous question's phrase opened by the follow-up's first word.
+
+    "och om hen bor i andra hand?" replaces the previous "om"-clause; a condition the
+    previous question lacks is added to it.
+    """
+    rest = OPENING.sub("", follow_up).strip().rstrip("?.! ")
+    first = rest.split(" ", 1)[0].lower() if rest else ""
+    if first not in PHRASE or " " not in rest:
+        return None
+    new_phrase = rest.split(" ", 1)[1]
+    old = PHRASE[first].search(previous)
+    if old is not None:
+        start, end = old.span("phrase")
+        return f"{previous[:start]}{new_phrase}{previous[end:]}"
+    if first in CONDITIONS:
+        body = previous.rstrip().rstrip("?.!")
+        return f"{body} {first} {new_phrase}?"
+    return None
+
+
+def resolve_follow_up(question: str, previous: str, analyzer: SwedishAnalyzer) -> str:
+    """Return the follow-up as a whole question, built on the previous whole question."""
+    for replace in (
+        lambda: replace_counts(question, previous, analyzer),
+        lambda: replace_year(question, previous),
+        lambda: replace_phrase(question, previous),
+    ):
+        resolved = replace()
+        if resolved is not None:
+            return resolved
+    return carry_terms(question, previous, analyzer)
+
+
+def resolve_history(history: list[str], analyzer: SwedishAnalyzer) -> list[str]:
+    """Return each earlier turn as a whole question, resolving follow-ups in order."""
+    whole: list[str] = []
+    for turn in history:
+        if whole and is_follow_up(turn, whole):
+            whole.append(resolve_follow_up(turn, whole[-1], analyzer))
+        else:
+            whole.append(turn)
+    return whole
+
+
 def standalone_question(
     question: str, history: list[str], analyzer: SwedishAnalyzer, generator: Any
 ) -> str:
-    """Rewrite a follow-up with the LLM when there is one, else carry key terms over."""
+    """Rewrite a follow-up with the LLM when there is one, else resolve it by substitution."""
     if not is_follow_up(question, history):
         return question
     rewrite = getattr(generator, "rewrite", None)
@@ -48,4 +166,4 @@ def standalone_question(
         rewritten = rewrite(question, history)
         if rewritten:
             return str(rewritten)
-    return carry_terms(question, history[-1], analyzer)
+    return resolve_follow_up(question, resolve_history(history, analyzer)[-1], analyzer)

@@ -15,6 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answerability import (
+    AnswerabilityModel,
+    QuestionWords,
+    Signals,
+    question_specifics,
+)
 from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
@@ -93,6 +99,17 @@ ANSWER_TYPES = tuple(
     )
 )
 MAX_EMBEDDED = 12
+LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)]|[a-z][.)])\s+")
+# A sentence that opens with one of these leans on the one before it: a rule's
+# exception, a condition, a pronoun for what was just named.
+CONTINUATION = re.compile(
+    r"^(dock|men|undantag|utom|däremot|annars|om inte|i så fall|det|detta|dessa|de|den|"
+    r"denna|där|då|sådana|samma|hen|han|hon|vilket|därför|därefter|sedan|även|också)\b",
+    re.IGNORECASE,
+)
+SHORT_SENTENCE = 60
+MAX_LIST_ITEMS = 12
+MAX_SPAN_CHARS = 900
 RANK_PRIOR = 0.1
 LONG_NUMBER = re.compile(r"[\d.]{5,}")
 
@@ -104,11 +121,22 @@ def cite(sentence: str, number: int) -> str:
     return f"{body[: len(body) - len(end)].rstrip()} [{number}]{end or '.'}"
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split Swedish text into sentences; lines (list items, table rows) split too."""
-    sentences: list[str] = []
-    for line in text.splitlines():
-        line = " ".join(line.split()).lstrip("-•* ")
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage, with the line (paragraph, list item, table row) it is on."""
+
+    text: str
+    line: int
+    item: bool  # the line is a list item ("- …", "• …", "1. …")
+
+
+def split_sentence_lines(text: str) -> list[Sentence]:
+    """Split Swedish text into sentences, keeping which line each is on."""
+    sentences: list[Sentence] = []
+    for number, raw in enumerate(text.splitlines()):
+        line = " ".join(raw.split())
+        item = bool(LIST_ITEM.match(line))
+        line = line.lstrip("-•* ")  # as at ingest, where the sentence vectors were made
         if not line:
             continue
         parts = SENTENCE_END.split(line)
@@ -120,8 +148,69 @@ def split_sentences(text: str) -> list[str]:
                 merged[-1] = f"{previous} {part}"
             else:
                 merged.append(part)
-        sentences.extend(s for s in merged if len(s) > 2)
+        sentences.extend(Sentence(s, number, item) for s in merged if len(s) > 2)
     return sentences
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Swedish text into sentences; lines (list items, table rows) split too."""
+    return [s.text for s in split_sentence_lines(text)]
+
+
+def structured_span(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """Widen the chosen sentences to the span the document's structure makes them part of.
+
+    - A lead sentence ending in a colon brings the list items that follow it.
+    - A list item brings its list: the lead before it and the other items.
+    - A sentence is followed by the next one of its paragraph when that one continues
+      it ("Dock …", "Undantag …", "Det …"), and a very short one by the next one anyway.
+
+    Everything stays verbatim and in document order; the span is capped in length.
+    """
+    by_passage: dict[int, list[Candidate]] = {}
+    for c in candidates:
+        by_passage.setdefault(c.passage, []).append(c)
+    picked = {id(c): c for c in chosen}
+
+    def add(c: Candidate) -> None:
+        picked.setdefault(id(c), c)
+
+    for c in chosen:
+        own = sorted(by_passage[c.passage], key=lambda x: x.position)
+        index = next(i for i, x in enumerate(own) if x is c)
+        if c.item:
+            start = index
+            while start > 0 and own[start - 1].item:
+                start -= 1
+            lead = own[start - 1] if start > 0 and own[start - 1].text.endswith(":") else None
+            if lead is not None:
+                add(lead)
+            end = index
+            while end + 1 < len(own) and own[end + 1].item:
+                end += 1
+            if lead is not None and end - start < MAX_LIST_ITEMS:
+                for x in own[start : end + 1]:
+                    add(x)
+        elif c.text.endswith(":"):
+            for x in own[index + 1 : index + 1 + MAX_LIST_ITEMS]:
+                if not x.item and x.line != c.line:
+                    break
+                add(x)
+        following = own[index + 1] if index + 1 < len(own) else None
+        if (
+            following is not None
+            and not following.item
+            and following.line == c.line
+            and (CONTINUATION.match(following.text) or len(c.text) < SHORT_SENTENCE)
+        ):
+            add(following)
+    span = sorted(picked.values(), key=lambda x: (x.passage, x.position))
+    kept, length = [], 0
+    for x in span:
+        if x in chosen or length + len(x.text) <= MAX_SPAN_CHARS:
+            kept.append(x)
+            length += len(x.text)
+    return kept
 
 
 @dataclass
@@ -131,6 +220,8 @@ class Candidate:
     passage: int
     position: int
     text: str
+    line: int
+    item: bool
     terms: frozenset[str]
     nearby: frozenset[str]  # its own terms, its neighbours' and the section heading's
     passage_terms: frozenset[str]
@@ -148,16 +239,17 @@ class ExtractiveGenerator:
         self,
         analyzer: SwedishAnalyzer,
         embed_sentences: Callable[[list[str]], np.ndarray],
+        answerability: AnswerabilityModel,
         min_sentence_score: float,
-        min_term_coverage: float,
         max_sentences: int,
     ) -> None:
         self.analyzer = analyzer
         self.embed_sentences = embed_sentences
+        self.answerability = answerability
         self.min_sentence_score = min_sentence_score
-        self.min_term_coverage = min_term_coverage
         self.max_sentences = max_sentences
         self.asked_objects = AskedObjectCheck(analyzer)
+        self.question_words = QuestionWords(analyzer)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Yield the answer sentence by sentence, or the sentinel alone."""
@@ -177,55 +269,62 @@ class ExtractiveGenerator:
         }
         if not question_terms or not request.passages:
             return []
-        # Words no indexed passage contains ("klient" where routines say "den sökande")
-        # carry no weight; the embedding similarity covers such paraphrases.
-        weights = {t: w for t in question_terms if (w := request.term_weight(t)) > 0}
+        # A salient word that no passage names in any form keeps its weight, so that no
+        # sentence covers the question fully: it is the clearest sign of a gap.
+        weights = self.question_words.weights(
+            question_terms, request.question, request.term_weight, request.absent_weight
+        )
         candidates = self._candidates(request, weights)
         if not candidates:
             return []
         self._score_dense(request, candidates)
         # A question can ask for several kinds of fact ("vem beslutar det och hur länge
-        # gäller den?"): each sentence must give one of them, the answer all of them.
+        # gäller den?"): each sentence gives one of them, the answer all of them.
         wanted = [answer for question, answer in ANSWER_TYPES if question.search(request.question)]
-        typed = [c for c in candidates if not wanted or any(a.search(c.text) for a in wanted)]
         asked = self.asked_objects.asked(request.question)
         # In a question of several kinds, what one part asks about ("hur många dagar")
         # binds the sentence answering that part, not the others: the sentence-bound
         # objects are then checked against the answer as a whole.
         several = len(wanted) > 1
         each = [a for a in asked if not (several and a.scope in SENTENCE_BOUND)]
-        ranked = sorted(
-            (c for c in typed if self.asked_objects.satisfied(each, self._source(request, c))),
-            key=lambda c: c.score,
-            reverse=True,
-        )
-        if not ranked:
-            # 1 when sentences of the asked kind exist but none names what was asked.
-            request.diagnostics.update(
-                best_score=0.0, best_coverage=0.0, asked_object_missing=float(bool(typed))
-            )
-            return []
+
+        def typed(c: Candidate) -> bool:
+            return not wanted or any(a.search(c.text) for a in wanted)
+
+        def names(c: Candidate) -> bool:
+            return self.asked_objects.satisfied(each, self._source(request, c))
+
+        # Sentences of the asked kind that name what was asked come first; whether the
+        # best one is an answer is the answerability model's call.
+        ranked = sorted(candidates, key=lambda c: (names(c), typed(c), c.score), reverse=True)
         best = ranked[0]
-        request.diagnostics.update(best_score=best.score, best_coverage=best.coverage)
-        if best.score < self.min_sentence_score or best.coverage < self.min_term_coverage:
-            return []
         chosen = [best]
         for kind in wanted:
             if not any(kind.search(c.text) for c in chosen):
-                giving = [c for c in ranked if kind.search(c.text)]
-                if not giving or giving[0].score < self.min_sentence_score:
-                    request.diagnostics.update(answer_part_missing=1.0)
-                    return []
-                chosen.append(giving[0])
-        bound = [a for a in asked if a not in each]
-        if not all(
+                giving = [c for c in ranked if kind.search(c.text) and names(c)]
+                if giving and giving[0].score >= self.min_sentence_score:
+                    chosen.append(giving[0])
+        parts = sum(any(k.search(c.text) for c in chosen) for k in wanted) / (len(wanted) or 1)
+        named = [
             any(self.asked_objects.satisfied([a], self._source(request, c)) for c in chosen)
-            for a in bound
-        ):
-            request.diagnostics.update(asked_object_missing=1.0)
+            for a in asked
+        ]
+        signals = self.signals(
+            request,
+            best,
+            weights,
+            asked=sum(named) / len(named) if named else 1.0,
+            typed=float(typed(best)),
+            parts=parts if wanted else 1.0,
+        )
+        probability = self.answerability.probability(signals)
+        request.diagnostics.update(
+            best_score=best.score, answerability=probability, **signals.as_dict()
+        )
+        if probability < self.answerability.threshold:
             return []
         covered = set().union(*(c.terms & question_terms for c in chosen))
-        fitting = {id(c) for c in ranked}
+        fitting = {id(c) for c in ranked if names(c) and typed(c)}
         everything = sorted(candidates, key=lambda c: c.score, reverse=True)
         for candidate in (c for c in everything if all(c is not x for x in chosen)):
             if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
@@ -234,7 +333,40 @@ class ExtractiveGenerator:
             if (id(candidate) in fitting and adds) or self._adjacent(candidate, chosen):
                 chosen.append(candidate)
                 covered |= candidate.terms & question_terms
-        return sorted(chosen, key=lambda c: (c.passage, c.position))
+        return structured_span(chosen, candidates)
+
+    def signals(
+        self,
+        request: GenerationRequest,
+        best: Candidate,
+        weights: dict[str, float],
+        asked: float,
+        typed: float,
+        parts: float,
+    ) -> Signals:
+        """Return what the answerability model reads about the best candidate."""
+        passage = request.passages[best.passage]
+        heading = set(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
+        total = sum(weights.values()) or 1.0
+        salient = self.question_words.salient(request.question)
+        named = sum(self.asked_objects.named(w, best.nearby) for w in salient)
+        specifics = question_specifics(request.question)
+        specific = sum(self.asked_objects.named(w, best.nearby) for w in specifics)
+        return Signals(
+            dense=passage.dense_score or 0.0,
+            sentence_dense=best.dense,
+            coverage=best.coverage,
+            absent=self.question_words.absent_share(
+                request.question, lambda t: request.term_weight(t) > 0
+            ),
+            heading=sum(w for t, w in weights.items() if t in heading) / total,
+            rank_prior=1.0 / (1 + best.passage),
+            asked=asked,
+            typed=typed,
+            parts=parts,
+            nouns=named / len(salient) if salient else 1.0,
+            specifics=specific / len(specifics) if specifics else 1.0,
+        )
 
     def _candidates(self, request: GenerationRequest, weights: dict[str, float]) -> list[Candidate]:
         """Split the passages into sentences and score how much of the question each covers.
@@ -248,7 +380,8 @@ class ExtractiveGenerator:
             return []
         candidates: list[Candidate] = []
         for index, passage in enumerate(request.passages):
-            sentences = split_sentences(passage.text)
+            lines = split_sentence_lines(passage.text)
+            sentences = [s.text for s in lines]
             terms = [frozenset(self.analyzer.analyze(s)) for s in sentences]
             heading = frozenset(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
             passage_terms = heading.union(*terms)
@@ -259,8 +392,19 @@ class ExtractiveGenerator:
                 )
                 coverage = (own + 0.5 * context) / total
                 nearby = heading.union(*terms[max(position - 1, 0) : position + 2])
+                at = lines[position]
                 candidates.append(
-                    Candidate(index, position, sentence, own_terms, nearby, passage_terms, coverage)
+                    Candidate(
+                        index,
+                        position,
+                        sentence,
+                        at.line,
+                        at.item,
+                        own_terms,
+                        nearby,
+                        passage_terms,
+                        coverage,
+                    )
                 )
         return candidates
 

@@ -39,6 +39,8 @@ class GenerationRequest:
     passages: list[Passage]
     query_embedding: np.ndarray | None = None
     term_weight: Callable[[str], float] = lambda _term: 1.0
+    # The weight of a question word no passage contains (the index's highest idf).
+    absent_weight: float = 0.0
     notices: list[str] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
     diagnostics: dict[str, float] = field(default_factory=dict)

@@ -124,8 +124,14 @@ class LexicalIndex:
 
     def idf(self, term: str) -> float:
         """Return a term's inverse document frequency; unseen terms get the highest."""
+        return self._idf(self.document_frequency.get(term, 0))
+
+    def unseen_idf(self) -> float:
+        """Return the idf of a term no indexed passage contains (the highest there is)."""
+        return self._idf(0)
+
+    def _idf(self, df: int) -> float:
         total = max(len(self.chunk_ids), 1)
-        df = self.document_frequency.get(term, 0)
         return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
     @classmethod

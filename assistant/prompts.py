@@ -10,6 +10,12 @@ REFUSAL_TEXT = (
     "Frågan har skickats till rutingruppen som en möjlig lucka i rutinerna."
 )
 
+# Shown for a greeting, a single word or an input with nothing to look up: no gap.
+NOT_A_QUESTION_TEXT = (
+    "Skriv din fråga som en hel mening, så letar jag i rutinerna och riktlinjerna. "
+    "Till exempel: ”Hur många månader bakåt ska kontoutdrag begäras in vid nyansökan?”"
+)
+
 NOTICE_REDACTED = (
     "Frågan innehöll personuppgifter som har tagits bort innan den sparades. "
     "Skriv inte personnummer eller namn i frågor."

@@ -4,11 +4,14 @@ A dataset is a JSON Lines file (one object per line) or a CSV file with the same
 columns. Several files can be evaluated together (the sample set is
 `evals/datasets/sample_*.jsonl`); ids must be unique across them. Every line is
 checked before anything is asked, and a bad one raises DatasetError naming the
-file and line.
+file and line. An unanswerable item may leave out `expected_sources` and
+`must_contain`; an item with `history` (the earlier questions of one conversation)
+is asked after them in the same conversation, and only its own answer is scored.
 
 In CSV, `expected_sources` and `tags` are separated by `|` or `;`, `must_contain`
 groups by `;` and a group's alternatives by `|`, and `answerable` is one of
-true/false/ja/nej/1/0. The CSV delimiter is `,` unless the header line uses `;`.
+true/false/ja/nej/1/0, and `history` separates its questions by `|`. The CSV
+delimiter is `,` unless the header line uses `;`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-REQUIRED = ("id", "question", "answerable", "expected_sources", "must_contain")
-OPTIONAL = ("tags", "notes")
+REQUIRED = ("id", "question", "answerable")
+# An unanswerable item expects no source and no fact, so it may leave these out.
+EXPECTATIONS = ("expected_sources", "must_contain")
+OPTIONAL = (*EXPECTATIONS, "tags", "notes", "history")
 TRUE_WORDS = {"true", "ja", "1"}
 FALSE_WORDS = {"false", "nej", "0"}
 LIST_SEPARATOR = re.compile(r"[|;]")
@@ -48,6 +53,8 @@ class EvalItem:
     must_contain: list[list[str]]
     tags: list[str] = field(default_factory=list)
     notes: str = ""
+    # Earlier questions of the same conversation, asked first; the item scores the last.
+    history: list[str] = field(default_factory=list)
     source: str = ""  # "file:line" the item came from
 
     def as_dict(self) -> dict[str, Any]:
@@ -79,13 +86,17 @@ def item_from_mapping(data: Any, where: str) -> EvalItem:
             raise ValueError(f"'{key}' must be a non-empty string, got {data[key]!r}")
     if not isinstance(data["answerable"], bool):
         raise ValueError(f"'answerable' must be true or false, got {data['answerable']!r}")
-    groups = data["must_contain"]
+    if data["answerable"]:
+        missing = [key for key in EXPECTATIONS if key not in data]
+        if missing:
+            raise ValueError(f"an answerable item needs field(s): {', '.join(missing)}")
+    groups = data.get("must_contain") or []
     if not isinstance(groups, list):
         raise ValueError(f"'must_contain' must be a list of lists of strings, got {groups!r}")
     must_contain = [check_string_list(group, "must_contain group") for group in groups]
     if any(not group for group in must_contain):
         raise ValueError("'must_contain' has an empty group")
-    sources = check_string_list(data["expected_sources"], "expected_sources")
+    sources = check_string_list(data.get("expected_sources") or [], "expected_sources")
     if data["answerable"] and not sources:
         raise ValueError("an answerable item needs at least one expected source")
     notes = data.get("notes") or ""
@@ -99,6 +110,7 @@ def item_from_mapping(data: Any, where: str) -> EvalItem:
         must_contain=must_contain,
         tags=check_string_list(data.get("tags") or [], "tags"),
         notes=notes,
+        history=check_string_list(data.get("history") or [], "history"),
         source=where,
     )
 
@@ -137,7 +149,7 @@ def row_to_mapping(row: dict[str, str | None]) -> dict[str, Any]:
         raise ValueError("more cells than columns")
     if any(row.get(key) is None for key in REQUIRED if key in row):
         raise ValueError("fewer cells than columns")
-    data: dict[str, Any] = {k: v for k, v in row.items() if k in OPTIONAL and v}
+    data: dict[str, Any] = {k: v for k, v in row.items() if k in ("tags", "notes") and v}
     data.update({k: v for k, v in row.items() if k in ("id", "question")})
     if "answerable" in row:
         data["answerable"] = parse_bool(row["answerable"] or "")
@@ -148,6 +160,8 @@ def row_to_mapping(row: dict[str, str | None]) -> dict[str, Any]:
         data["must_contain"] = [split_list(group, "|") for group in groups]
     if "tags" in data:
         data["tags"] = split_list(data["tags"])
+    if row.get("history"):
+        data["history"] = split_list(row["history"] or "", "|")
     return data
 
 

@@ -1,8 +1,9 @@
 """Run a dataset through the answer pipeline and write results, summary and report.
 
 Every item goes through `AnswerPipeline.stream`, the same call the API makes, each
-in a fresh conversation. Refusals are recorded as gaps in the data directory's
-database, as they would be in use, so run against a throwaway data directory.
+in a fresh conversation (after its `history` turns, for a follow-up). Refusals are
+recorded as gaps in the data directory's database, as they would be in use, so run
+against a throwaway data directory.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ SNAPSHOT_FIELDS = (
     "generator",
     "ollama_model",
     "min_dense_score",
+    "answerability_threshold",
     "min_sentence_score",
-    "min_term_coverage",
     "top_k",
     "candidates",
     "rrf_k",
@@ -103,9 +104,12 @@ def settings_snapshot(settings: Settings) -> dict[str, Any]:
 
 
 def ask_item(pipeline: AnswerPipeline, item: EvalItem) -> ChatResponse:
-    """Stream one question in a fresh conversation and return the final response."""
+    """Ask the item's earlier turns, then stream its question; return the final response."""
+    conversation = f"eval-{uuid.uuid4().hex}"
+    for earlier in item.history:
+        pipeline.ask(earlier, conversation)
     response = None
-    for event in pipeline.stream(item.question, f"eval-{uuid.uuid4().hex}"):
+    for event in pipeline.stream(item.question, conversation):
         if event.kind == "final":
             response = event.response
     if response is None:

@@ -20,6 +20,8 @@ METRICS = (
     "correct_refusal_rate",
     "false_refusal_rate",
     "crag_score",
+    "follow_up_accuracy",
+    "not_a_question_rate",
     "hit@1",
     "hit@5",
     "mrr@10",
@@ -121,6 +123,8 @@ def score_item(item: EvalItem, response: ChatResponse) -> dict[str, Any]:
         "expected_sources": item.expected_sources,
         "must_contain": item.must_contain,
         "notes": item.notes,
+        "history": item.history,
+        "not_a_question": response.kind == "not_a_question" and response.gap_id is None,
         "latency": response.timings.get("total"),
         "first_token": response.timings.get("first_token"),
         "timings": {k: round(v, 4) for k, v in response.timings.items()},
@@ -159,6 +163,12 @@ def summarise_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]
         "correct_refusal_rate": m.rate(not r["answered"] for r in unanswerable),
         "false_refusal_rate": m.rate(not r["answered"] for r in answerable),
         "crag_score": m.mean(column(rows, "crag")),
+        # Follow-ups (items with history) on their own: answered right, or refused right.
+        "follow_up_accuracy": m.rate(r["correct"] for r in rows if r.get("history")),
+        # Items that were not questions at all, turned back without a gap.
+        "not_a_question_rate": m.rate(
+            r["not_a_question"] for r in rows if "not-a-question" in (r["tags"] or [])
+        ),
         "latency_p50": m.percentile(column(rows, "latency"), 50),
         "latency_p95": m.percentile(column(rows, "latency"), 95),
         "first_token_p50": m.percentile(column(rows, "first_token"), 50),

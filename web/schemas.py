@@ -82,6 +82,10 @@ class ChatResponseOut(BaseModel):
 
     answer: str
     answered: bool
+    kind: Literal["answer", "refusal", "not_a_question", "clarify"] = Field(
+        description="answer; refusal (logged as a gap); not_a_question or clarify "
+        "(the input needs to be a whole question; nothing is logged)."
+    )
     question: str
     citations: list[CitationOut]
     lessons: list[CitationOut]

@@ -54,8 +54,13 @@ function finishTurn(turn, response) {
   turn.questionText.textContent = response.question;
   body.removeAttribute("aria-live");
   body.setAttribute("aria-busy", "false");
+  const prompt = response.kind === "not_a_question" || response.kind === "clarify";
   if (response.answered) {
     renderAnswerText(body, response.answer, response.citations, openCitation);
+  } else if (prompt) {
+    turn.heading.textContent = "Skriv hela frågan";
+    article.classList.add("prompt");
+    renderAnswerText(body, response.answer);
   } else {
     turn.heading.textContent = "Ingen rutin täcker frågan";
     article.classList.add("refusal");
@@ -65,16 +70,18 @@ function finishTurn(turn, response) {
     response.answered ? null : gapNotice(response),
     noticeList(response.notices),
     response.citations.length ? sourceList("Källor", response.citations, openCitation) : null,
-    response.answered ? null : nearestList(response.nearest),
+    response.answered || prompt ? null : nearestList(response.nearest),
     response.lessons.length
       ? sourceList("Tidigare avvikelser", response.lessons, openCitation,
         { intro: LESSONS_INTRO, numbered: false })
       : null,
-    feedbackSection(response.answer_id),
+    prompt ? null : feedbackSection(response.answer_id),
   ];
   article.append(...parts.filter(Boolean));
   conversationId = response.conversation_id;
-  announce(status, response.answered ? "Svaret är klart." : "Ingen rutin täcker frågan.");
+  const done = response.answered ? "Svaret är klart."
+    : prompt ? "Skriv hela frågan." : "Ingen rutin täcker frågan.";
+  announce(status, done);
   article.focus();
 }
 

@@ -1,0 +1,281 @@
+"""Whether the best extractive answer answers the question, from signals a person can read.
+
+The extractive generator finds the sentence that best matches a question; this module
+decides whether that sentence is an answer or a near miss, and so whether the question
+is a gap in the routines. It combines explicit signals of the question, the answering
+sentence and its passage:
+
+- ``dense``: the passage's cosine similarity to the question (e5 embeddings);
+- ``sentence_dense``: the answering sentence's own cosine similarity;
+- ``coverage``: the share of the question's term weight that the sentence covers (its
+  passage and heading at half weight). Question words that no routine contains keep
+  their weight, so they lower the coverage: a word nowhere in the corpus (*husdjur*,
+  *bredband*) is evidence of a gap, unless a compound part or a synonym of it is there;
+- ``absent``: the share of the question's salient words that no indexed passage names
+  (salient: nouns, by the hunspell-sv dictionary, that are not generic casework words);
+- ``heading``: the share of the question's term weight that the passage's title and
+  section heading carry (the topic matches the section);
+- ``rank_prior``: 1 / (1 + the answering passage's rank);
+- ``asked``: the share of what the question asks about (its asked objects, found where
+  Swedish marks them: assistant/focus.py) that the answer names;
+- ``typed``: 1 when the answering sentence has the kind of fact asked for (an amount
+  for "hur mycket", a time for "hur länge", a person for "vem"), or none is asked for;
+- ``parts``: the share of the kinds of fact asked for that the answer gives;
+- ``nouns``: the share of the question's salient words that the answering sentence,
+  its neighbours or its heading name (a compound by all its parts, or a synonym);
+- ``specifics``: the share of the question's specifics (years, acronyms such as *AMC*,
+  names such as *Försäkringskassan*) that the answering sentence, its neighbours or its
+  heading name. A figure for another year, unit or actor than the one asked about is
+  the commonest near miss in reports that repeat the same kind of figure.
+
+A logistic model combines them: P(answer is right) = σ(b + Σ wᵢ·(xᵢ - μᵢ)/σᵢ). Its
+weights are fitted on labelled evaluation items by ``python -m evals.fit_answerability``
+and stored, readable, in ``assistant/answerability.json`` beside this file, with the
+data they were fitted on. The threshold on P is a setting.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.focus import SYNONYMS, word_set
+from assistant.lexical import STOPWORDS, SwedishAnalyzer
+from assistant.wordclass import WordClasses
+
+FEATURES = (
+    "dense",
+    "sentence_dense",
+    "coverage",
+    "absent",
+    "heading",
+    "rank_prior",
+    "asked",
+    "typed",
+    "parts",
+    "nouns",
+    "specifics",
+)
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+CAPITALISED = re.compile(r"(?<![\w-])[A-ZÅÄÖ][\wÅÄÖåäö]+")
+# A word, hyphenated or not, that does not continue a number ("19-åring" is skipped).
+WORD = re.compile(r"(?<![\w-])[^\W\d_][\w-]*")
+# Words every caseworker question may use whether or not a routine does: roles,
+# the service itself and generic verbs of casework. Their absence from the corpus
+# says nothing about a gap.
+GENERIC_WORDS = word_set(
+    """klient klienten klientens klienter sökande handläggare handläggaren
+    socialsekreterare person personen personer individ enskild brukare kund kunden
+    medborgare invånare kommun kommunen socialtjänst socialtjänsten förvaltning
+    enheten enhet vi oss jag fall fallet läge situation situationen ärende ärendet
+    ärenden fråga frågan pengar hjälp stöd stödet bistånd biståndet ansöka ansöker
+    ansökt söka söker sökt bevilja beviljar beviljas beviljat göra gör gjort hantera
+    hanterar hanteras handlägga handlägger tänka tänker gälla göras regel regler
+    reglerna rutin rutinen rutiner riktlinje riktlinjen riktlinjer ok okej typ
+    ungefär egentligen just nu idag"""
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the answerability model reads about one candidate answer."""
+
+    dense: float
+    sentence_dense: float
+    coverage: float
+    absent: float
+    heading: float
+    rank_prior: float
+    asked: float
+    typed: float
+    parts: float
+    nouns: float
+    specifics: float
+
+    def vector(self) -> np.ndarray:
+        """Return the signals in FEATURES order."""
+        return np.array([getattr(self, name) for name in FEATURES], dtype=float)
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the signals by name, rounded for logs and diagnostics."""
+        return {k: round(float(v), 4) for k, v in asdict(self).items()}
+
+
+def word_known(word: str, analyzer: SwedishAnalyzer, known: Callable[[str], bool]) -> bool:
+    """Tell whether the corpus names a word: itself, all its compound parts, or a synonym."""
+    full, *parts = analyzer.terms_for_word(word)
+    if known(full) or (parts and all(known(p) for p in parts)):
+        return True
+    return any(known(analyzer.terms_for_word(s)[0]) for s in SYNONYMS.get(word, ()))
+
+
+def salient_words(question: str, classes: WordClasses) -> list[str]:
+    """Return the nouns of the question that say what it is about, lower-cased.
+
+    A hyphenated word counts by its last part ("Sarah-rapport" by "rapport").
+    """
+    words = []
+    for token in WORD.findall(question.lower()):
+        word = token.rsplit("-", 1)[-1]
+        common = word in STOPWORDS or word in GENERIC_WORDS
+        if len(word) > 2 and not common and classes.can_be_noun(word):
+            words.append(word)
+    return list(dict.fromkeys(words))
+
+
+def question_specifics(question: str) -> list[str]:
+    """Return the years, acronyms and names a question names, lower-cased.
+
+    An acronym is a word of two or more capitals ("AMC", "FUT:s"); a name is a
+    capitalised word that does not open the question or a sentence in it.
+    """
+    found: list[str] = [m.group(0) for m in YEAR.finditer(question)]
+    for match in CAPITALISED.finditer(question):
+        word = match.group(0)
+        before = question[: match.start()].rstrip()
+        opens = not before or before[-1] in ".!?:;–-\"'("
+        if word.isupper() and len(word) >= 2 or not opens:
+            found.append(word.lower())
+    return list(dict.fromkeys(found))
+
+
+class QuestionWords:
+    """The question-side signals: which salient words the corpus names, and their weights."""
+
+    def __init__(self, analyzer: SwedishAnalyzer, classes: WordClasses | None = None) -> None:
+        self.analyzer = analyzer
+        self.classes = classes or WordClasses()
+
+    def salient(self, question: str) -> list[str]:
+        """Return the question's salient words."""
+        return salient_words(question, self.classes)
+
+    def absent(self, question: str, known: Callable[[str], bool]) -> list[str]:
+        """Return the salient words that the corpus names in no form."""
+        return [w for w in self.salient(question) if not word_known(w, self.analyzer, known)]
+
+    def absent_share(self, question: str, known: Callable[[str], bool]) -> float:
+        """Return the share of the question's salient words that no indexed passage names."""
+        words = self.salient(question)
+        return len(self.absent(question, known)) / len(words) if words else 0.0
+
+    def weights(
+        self,
+        question_terms: Iterable[str],
+        question: str,
+        term_weight: Callable[[str], float],
+        absent_weight: float,
+    ) -> dict[str, float]:
+        """Weight each question term by its idf; absent salient words keep a weight.
+
+        A term no passage contains has idf 0 in the index. When it belongs to a salient
+        word that the corpus does not name in any form, it gets ``absent_weight`` (the
+        highest idf) instead: no sentence can cover it, so coverage shows the gap.
+        """
+        weights = {t: w for t in question_terms if (w := term_weight(t)) > 0}
+        for word in self.absent(question, lambda t: term_weight(t) > 0):
+            weights.setdefault(self.analyzer.terms_for_word(word)[0], absent_weight)
+        return weights
+
+
+@dataclass(frozen=True)
+class AnswerabilityModel:
+    """A logistic model over Signals, with the threshold that turns it into a decision."""
+
+    weights: dict[str, float]
+    bias: float
+    mean: dict[str, float]
+    scale: dict[str, float]
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE, threshold: float | None = None) -> AnswerabilityModel:
+        """Read a fitted model; a given threshold replaces the fitted one."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        missing = [name for name in FEATURES if name not in data["weights"]]
+        if missing:
+            raise ValueError(f"{path}: no weight for {', '.join(missing)}")
+        return cls(
+            weights={k: float(data["weights"][k]) for k in FEATURES},
+            bias=float(data["bias"]),
+            mean={k: float(data["mean"][k]) for k in FEATURES},
+            scale={k: float(data["scale"][k]) for k in FEATURES},
+            threshold=float(data["threshold"] if threshold is None else threshold),
+        )
+
+    @classmethod
+    def open_gate(cls) -> AnswerabilityModel:
+        """Return a model that accepts every answer (for collecting signals to fit on)."""
+        zeros = dict.fromkeys(FEATURES, 0.0)
+        return cls(zeros, 0.0, zeros, dict.fromkeys(FEATURES, 1.0), 0.0)
+
+    def save(self, path: Path, **provenance: object) -> None:
+        """Write the model as JSON, with whatever says where it came from."""
+        document = {
+            "features": list(FEATURES),
+            "weights": self.weights,
+            "bias": self.bias,
+            "mean": self.mean,
+            "scale": self.scale,
+            "threshold": self.threshold,
+            **provenance,
+        }
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+    def probability(self, signals: Signals) -> float:
+        """Return the model's probability that the candidate answer is right."""
+        z = self.bias + sum(
+            self.weights[k] * (getattr(signals, k) - self.mean[k]) / self.scale[k] for k in FEATURES
+        )
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def accepts(self, signals: Signals) -> bool:
+        """Tell whether the candidate answer is likely enough to be right to be given."""
+        return self.probability(signals) >= self.threshold
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50
+) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Fit an L2-regularised logistic regression by Newton's method.
+
+    Returns (weights, bias, mean, scale) for standardised features. The bias is not
+    regularised. Deterministic: the same data gives the same model.
+    """
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    design = np.hstack([np.ones((len(z), 1)), z])
+    beta = np.zeros(design.shape[1])
+    penalty = np.eye(design.shape[1]) * l2
+    penalty[0, 0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ beta, -40, 40)))
+        gradient = design.T @ (p - y) + penalty @ beta
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
+        step = np.linalg.solve(hessian + np.eye(len(beta)) * 1e-9, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return beta[1:], float(beta[0]), mean, scale
+
+
+def model_from_fit(
+    weights: Iterable[float], bias: float, mean: Iterable[float], scale: Iterable[float], t: float
+) -> AnswerabilityModel:
+    """Build a model from fit_logistic's arrays and a threshold."""
+    return AnswerabilityModel(
+        weights=dict(zip(FEATURES, map(float, weights), strict=True)),
+        bias=bias,
+        mean=dict(zip(FEATURES, map(float, mean), strict=True)),
+        scale=dict(zip(FEATURES, map(float, scale), strict=True)),
+        threshold=t,
+    )
