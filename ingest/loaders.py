@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,31 +88,10 @@ def _join_lines(lines: list[str]) -> str:
 
 
 def load_pdf(data: bytes) -> LoadedFile:
-    """Extract each page's text with pypdf, keeping page numbers and numbered sections."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PyPdfError
+    """Read a PDF by its layout: see ingest.pdf, which owns everything PDF."""
+    from ingest.pdf import load_pdf as read_pdf_layout
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableFileError("PDF-filen är krypterad och kräver lösenord.")
-        tracker = HeadingTracker()
-        blocks: list[Block] = []
-        for number, page in enumerate(reader.pages, start=1):
-            text = page.extract_text() or ""
-            blocks += _blocks_from_lines(text.splitlines(), number, tracker)
-        pages = len(reader.pages)
-        info: dict[str, Any] = dict(reader.metadata or {})
-        title = str(info.get("/Title") or "").strip()
-    except UnreadableFileError:
-        raise
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableFileError(f"PDF-filen är skadad och kunde inte läsas ({exc}).") from exc
-    if not any(block.text.strip() for block in blocks):
-        raise UnreadableFileError(
-            "PDF-filen innehåller ingen text (skannad bild?). Texttolkning (OCR) stöds inte."
-        )
-    return LoadedFile(blocks, pages, {"title": title} if title else {})
+    return read_pdf_layout(data)
 
 
 def load_docx(data: bytes) -> LoadedFile:

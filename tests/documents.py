@@ -7,15 +7,21 @@ import io
 import zipfile
 from pathlib import Path
 
-from evals.synthetic import Sections, make_pdf
+from evals.synthetic import Sections, _font, make_pdf
 
 __all__ = [
     "make_docx",
     "make_image_pdf",
+    "make_layout_pdf",
     "make_pdf",
     "make_scanned_pdf",
     "make_zip_bomb_docx",
 ]
+
+# One item of a laid-out PDF: ("heading", text), ("justified", text), ("lines", text with
+# "\n" where a line must break), ("table", rows, the first the header), ("columns", "")
+# to continue on a new page in two columns, ("page", "") for a page break.
+LayoutItem = tuple[str, str | list[list[str]]]
 
 
 def make_image_pdf(path: Path) -> Path:
@@ -119,4 +125,102 @@ def make_zip_bomb_docx(path: Path, megabytes: int = 300) -> Path:
             for _ in range(megabytes):
                 member.write(chunk)
     path.write_bytes(buffer.getvalue())
+    return path
+
+
+def make_layout_pdf(path: Path, title: str, items: list[LayoutItem]) -> Path:
+    """Write a PDF laid out like a word-processor export.
+
+    Justified body text, bold unnumbered headings in a larger font, the title as a running
+    header and "Sida N av M" as a footer on every page, ruled tables with a header row, and
+    optionally pages in two columns.
+    """
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_JUSTIFY, TA_LEFT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Table,
+        TableStyle,
+    )
+    from reportlab.platypus.flowables import Flowable
+
+    regular, bold = _font()
+    width, height = A4
+    margin = 60
+    body = ParagraphStyle("body", fontName=regular, fontSize=10, leading=13, spaceAfter=8)
+    justified = ParagraphStyle("justified", parent=body, alignment=TA_JUSTIFY)
+    lines = ParagraphStyle("lines", parent=body, alignment=TA_LEFT)
+    heading = ParagraphStyle(
+        "heading", fontName=bold, fontSize=14, leading=18, spaceBefore=10, spaceAfter=6
+    )
+    cell = ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11)
+
+    class FooterCanvas(canvas.Canvas):
+        """Draw the running header and 'Sida N av M' once the page count is known."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self._pages: list[dict[str, object]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(regular, 8)
+                self.drawString(margin, height - 35, title)
+                self.drawRightString(width - margin, 30, f"Sida {self._pageNumber} av {total}")
+                super().showPage()
+            super().save()
+
+    frame_height = height - 2 * margin - 20
+    one = Frame(margin, margin, width - 2 * margin, frame_height, id="one")
+    gutter = 24
+    column = (width - 2 * margin - gutter) / 2
+    left = Frame(margin, margin, column, frame_height, id="left")
+    right = Frame(margin + column + gutter, margin, column, frame_height, id="right")
+    document = BaseDocTemplate(str(path), pagesize=A4, title=title)
+    document.addPageTemplates(
+        [PageTemplate(id="one", frames=[one]), PageTemplate(id="two", frames=[left, right])]
+    )
+    story: list[Flowable] = []
+    for kind, content in items:
+        if kind == "heading":
+            story.append(Paragraph(str(content), heading))
+        elif kind == "justified":
+            story.append(Paragraph(str(content), justified))
+        elif kind == "lines":
+            story.append(Paragraph(str(content).replace("\n", "<br/>"), lines))
+        elif kind == "table":
+            assert isinstance(content, list)
+            grid = [[Paragraph(value, cell) for value in row] for row in content]
+            table = Table(grid, hAlign="LEFT")
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                        ("FONTNAME", (0, 0), (-1, 0), bold),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
+            story.append(table)
+        elif kind == "columns":
+            story += [NextPageTemplate("two"), PageBreak()]
+        elif kind == "page":
+            story.append(PageBreak())
+        else:
+            raise ValueError(f"unknown layout item {kind!r}")
+    document.build(story, canvasmaker=FooterCanvas)
     return path
