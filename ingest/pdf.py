@@ -43,6 +43,8 @@ MARGIN_BAND = 0.09
 # Words after a hyphen that mark a suspended compound: "arbets- och hälsomiljö".
 SUSPENDED = {"och", "eller", "samt", "respektive", "resp", "resp.", "till", "som", "men"}
 SENTENCE_END = (".", "!", "?", ":", ";")
+# A list item: a bullet, a dash, or "1)", "a)", "1." before the text.
+BULLET = re.compile(r"^(?:[•●▪■◦\u2022\u2013\u2014*-]\s|\(?[0-9a-z]{1,2}\)\s|\d{1,2}\.\s)")
 INFLECTIONS: tuple[str, ...] = ("", "n", "en", "et", "t", "na", "s", "ns", "ens", "ets", "ar")
 INFLECTIONS += ("arna", "er", "erna", "or", "orna", "a", "e", "ade", "at", "ande", "ning")
 
@@ -116,9 +118,17 @@ class Table:
     y0: float
     y1: float
     columns: list[float] = field(default_factory=list)
+    # A two-column table with no header row of its own style is a key-value list.
+    keyed: bool = False
 
     def text(self) -> str:
-        """Render like the DOCX loader: 'Header: value; Header2: value2.' one row a line."""
+        """Render like the DOCX loader: 'Header: value; Header2: value2.' one row a line.
+
+        A key-value table ("Version | 3.0") reads "Version: 3.0." one row a line.
+        """
+        if self.keyed:
+            pairs = [(row[0], " ".join(row[1:]).strip()) for row in self.rows]
+            return "\n".join(f"{k}: {v}".rstrip(".") + "." if v else k for k, v in pairs if k)
         header, body = self.rows[0], self.rows[1:]
         lines = []
         for row in body:
@@ -445,7 +455,10 @@ def _table_at(
     table_rows = [[" ".join(part) for part in row] for row in cells]
     y0 = min(s.y0 for s in header)
     y1 = max(s.y1 for s in rows[start + used - 1])
-    return Table(table_rows, y0, y1, columns), used
+    body = [s for row in rows[start + 1 : start + used] for s in row]
+    styled_header = all(s.bold for s in header) and not all(s.bold for s in body)
+    keyed = len(columns) == 2 and not styled_header
+    return Table(table_rows, y0, y1, columns, keyed), used
 
 
 def _column_of(segment: Segment, columns: list[float]) -> int | None:
@@ -577,7 +590,9 @@ def _join_lines(lines: list[str]) -> str:
 # ---------------------------------------------------------------- paragraphs and headings
 
 
-def _paragraphs(items: list[list[Segment] | Table], page: int, pitch: float) -> list[Paragraph]:
+def _paragraphs(
+    items: list[list[Segment] | Table], page: int, pitch: float, body_size: float
+) -> list[Paragraph]:
     """Group a page's lines into paragraphs at gaps, indents and font changes."""
     paragraphs: list[Paragraph] = []
     current: list[Line] = []
@@ -605,7 +620,7 @@ def _paragraphs(items: list[list[Segment] | Table], page: int, pitch: float) -> 
                 line.left, line.right = min(line.left, line.x0), max(line.right, line.x1)
                 for old in current:
                     old.left, old.right = line.left, line.right
-            if _breaks(previous, line, pitch):
+            if _breaks(previous, line, pitch, body_size):
                 flush()
         else:
             line.left, line.right = line.x0, line.x1
@@ -614,16 +629,20 @@ def _paragraphs(items: list[list[Segment] | Table], page: int, pitch: float) -> 
     return paragraphs
 
 
-def _breaks(previous: Line, line: Line, pitch: float) -> bool:
+def _breaks(previous: Line, line: Line, pitch: float, body_size: float) -> bool:
     """Return whether a line starts a new paragraph after the previous one."""
     if abs(line.size - previous.size) >= 0.5 or line.bold != previous.bold:
         return True
+    if BULLET.match(line.text):
+        return True
     step = line.y0 - previous.y0
     size = max(line.size, 1.0)
+    pitch = pitch * max(size / max(body_size, 1.0), 1.0)  # larger type, wider spacing
     if step < 0 or step > max(pitch * 1.3, pitch + 0.4 * size):
         return True  # a column change or a vertical gap larger than the line spacing
-    if line.x0 > previous.x0 + 0.8 * size and previous.x0 <= previous.left + 2:
-        return True  # first-line indent
+    ends = previous.text.rstrip().endswith(SENTENCE_END)
+    if ends and line.x0 > previous.x0 + 0.8 * size and previous.x0 <= previous.left + 2:
+        return True  # first-line indent (a hanging indent under a bullet is not one)
     width = previous.right - previous.left
     short = previous.x1 < previous.right - 0.2 * width
     return short and previous.text.rstrip().endswith(SENTENCE_END)
@@ -753,7 +772,9 @@ def load_pdf(data: bytes) -> LoadedFile:
     all_words = (w for segments in kept for s in segments for w in s.words)
     body_size = _dominant(all_words, lambda w: round(w.size * 2) / 2) or 10.0
     pitch = _pitch(flows, body_size)
-    paragraphs = [_paragraphs(flow, number, pitch) for number, flow in enumerate(flows, 1)]
+    paragraphs = [
+        _paragraphs(flow, number, pitch, body_size) for number, flow in enumerate(flows, 1)
+    ]
     _classify(paragraphs, body_size)
     ocr_errors: list[str] = []
     blocks = _blocks(data, paragraphs, [not segments for segments, _ in raw_pages], ocr_errors)
