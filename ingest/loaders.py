@@ -15,6 +15,12 @@ from ingest.errors import UnreadableFileError
 # A numbered heading such as "3 Handläggning" or "3.1 Kontoutdrag" on a line of its own.
 # PDFs and plain text carry no heading markup, so numbering is what marks a section there.
 NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^\n]{1,90})$")
+# A heading in plain text that has no number: a short line that does not end like a
+# sentence ("Sammanfattning", "Lex Sarah-anmälan", "AMF: Analys av avvikelser").
+PLAIN_HEADING = re.compile(r"[A-ZÅÄÖ][^\n]{1,79}(?<![.,;:!?…])")
+MAX_HEADING_WORDS = 10
+UNNUMBERED_LEVEL = 2
+LIST_MARKER = re.compile(r"^(?:[-•*–]|\d{1,2}[.)])\s+")
 PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
 
 
@@ -56,8 +62,10 @@ class HeadingTracker:
         return tuple(title for _, title in self._stack)
 
 
-def _blocks_from_lines(lines: list[str], page: int | None, tracker: HeadingTracker) -> list[Block]:
-    """Split plain lines into blocks at numbered headings."""
+def _blocks_from_lines(
+    lines: list[str], page: int | None, tracker: HeadingTracker, unnumbered: bool = False
+) -> list[Block]:
+    """Split plain lines into blocks at numbered headings (and unnumbered ones if asked)."""
     blocks: list[Block] = []
     buffer: list[str] = []
 
@@ -67,12 +75,15 @@ def _blocks_from_lines(lines: list[str], page: int | None, tracker: HeadingTrack
             blocks.append(Block(tracker.path, text, page))
         buffer.clear()
 
-    for raw in lines:
-        line = raw.strip()
+    stripped = [raw.strip() for raw in lines]
+    for index, line in enumerate(stripped):
         match = NUMBERED_HEADING.match(line)
         if match and not line.endswith((".", ",", ";", ":")):
             flush()
             tracker.enter(match.group(1).count(".") + 2, line)
+        elif unnumbered and _is_plain_heading(stripped, index):
+            flush()
+            tracker.enter(UNNUMBERED_LEVEL, line.strip("*#_ ").strip())
         elif line and not PAGE_FOOTER.match(line):
             buffer.append(line)
         elif not line and buffer and buffer[-1] != "":
@@ -81,10 +92,43 @@ def _blocks_from_lines(lines: list[str], page: int | None, tracker: HeadingTrack
     return blocks
 
 
+def _is_plain_heading(lines: list[str], index: int) -> bool:
+    """Tell whether a line of plain text is a heading without a number.
+
+    It is short, starts with a capital, does not end like a sentence or a list lead,
+    stands after a blank line or a finished sentence, and a paragraph (not a list, not
+    the rest of a wrapped line) follows it.
+    """
+    line = lines[index].strip("*#_ ").strip()
+    if not PLAIN_HEADING.fullmatch(line) or len(line.split()) > MAX_HEADING_WORDS:
+        return False
+    before = next((x for x in reversed(lines[:index]) if x), "")
+    if before and lines[index - 1] and not before.endswith((".", "!", "?")):
+        return False
+    after = next((x for x in lines[index + 1 :] if x), "").lstrip("*_ ")
+    # A wrapped line goes on in lower case on the next line; a heading's text does not.
+    return (
+        bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_MARKER.match(after)
+    )
+
+
 def _join_lines(lines: list[str]) -> str:
-    """Join wrapped lines into paragraphs, keeping blank lines as paragraph breaks."""
-    paragraphs = " ".join(lines).split("  ")
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
+    """Join wrapped lines into paragraphs at blank lines; list items keep their own line."""
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if not line:
+            paragraphs.append([])
+        elif LIST_MARKER.match(line) or not paragraphs[-1]:
+            paragraphs[-1].append(line)
+        elif LIST_MARKER.match(paragraphs[-1][-1]) and not line[0].islower():
+            paragraphs[-1].append(line)  # the list has ended: a new line, not the item's rest
+        else:
+            paragraphs[-1][-1] = f"{paragraphs[-1][-1]} {line}"
+    return "\n\n".join(
+        "\n".join(" ".join(row.split()) for row in paragraph)
+        for paragraph in paragraphs
+        if paragraph
+    )
 
 
 def load_pdf(data: bytes) -> LoadedFile:
@@ -224,11 +268,11 @@ def decode_text(data: bytes) -> str:
 
 
 def load_text(data: bytes) -> LoadedFile:
-    """Read plain text, treating numbered lines as section headings."""
+    """Read plain text: numbered lines and short unnumbered title lines open sections."""
     text = decode_text(data)
     if re.search(r"[\x00-\x08\x0e-\x1f]", text):
         raise UnreadableFileError("Textfilen innehåller binära tecken och är inte läsbar text.")
-    blocks = _blocks_from_lines(text.splitlines(), None, HeadingTracker())
+    blocks = _blocks_from_lines(text.splitlines(), None, HeadingTracker(), unnumbered=True)
     if not blocks:
         raise UnreadableFileError("Textfilen innehåller ingen text.")
     return LoadedFile(_merge_adjacent(blocks), None, {})

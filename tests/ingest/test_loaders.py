@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import UnreadableFileError
-from ingest.loaders import load_file
+from ingest.loaders import load_file, load_text
 from ingest.metadata import resolve_meta
 from tests.documents import make_docx, make_image_pdf, make_pdf, make_zip_bomb_docx
 
@@ -153,3 +153,26 @@ def test_invalid_metadata_is_refused(tmp_path: Path) -> None:
     path.write_text("---\ntype: recept\n---\n# X\n\nText.\n", encoding="utf-8")
     with pytest.raises(UnreadableFileError, match="Okänd dokumenttyp"):
         resolve_meta(path, load(path).properties, None, "h")
+
+
+def test_plain_text_headings_without_numbers_open_sections() -> None:
+    text = (
+        "Sammanfattning\n"
+        "Avvikelserna handlar om registrering i verksamhetssystemet och om brister\n"
+        "i handläggningen.\n\n"
+        "Åtgärder\n"
+        "Följande har gjorts:\n"
+        "- rutinen har uppdaterats\n"
+        "- handläggarna har fått utbildning\n"
+        "Erfarenheter från klagomål ska kontinuerligt återföras in i\n"
+        "verksamheten.\n"
+    )
+    blocks = load_text(text.encode()).blocks
+    assert [b.headings for b in blocks] == [("Sammanfattning",), ("Åtgärder",)], blocks
+    assert blocks[0].text == (
+        "Avvikelserna handlar om registrering i verksamhetssystemet och om brister "
+        "i handläggningen."
+    )
+    lines = blocks[1].text.splitlines()
+    assert lines[1:3] == ["- rutinen har uppdaterats", "- handläggarna har fått utbildning"], lines
+    assert lines[3].startswith("Erfarenheter från klagomål") and lines[3].endswith("verksamheten.")
