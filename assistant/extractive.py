@@ -15,12 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answerability import (
-    AnswerabilityModel,
-    QuestionWords,
-    Signals,
-    question_specifics,
-)
+from assistant.answerability import AnswerabilityModel, QuestionWords, Signals
 from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
@@ -304,19 +299,18 @@ class ExtractiveGenerator:
                 giving = [c for c in ranked if kind.search(c.text) and names(c)]
                 if giving and giving[0].score >= self.min_sentence_score:
                     chosen.append(giving[0])
-        parts = sum(any(k.search(c.text) for c in chosen) for k in wanted) / (len(wanted) or 1)
-        named = [
+        # Each kind of fact asked for needs its sentence, and the answer must name
+        # what the question asks about.
+        if not all(any(k.search(c.text) for c in chosen) for k in wanted):
+            request.diagnostics.update(best_score=best.score, answer_part_missing=1.0)
+            return []
+        if not all(
             any(self.asked_objects.satisfied([a], self._source(request, c)) for c in chosen)
             for a in asked
-        ]
-        signals = self.signals(
-            request,
-            best,
-            weights,
-            asked=sum(named) / len(named) if named else 1.0,
-            typed=float(typed(best)),
-            parts=parts if wanted else 1.0,
-        )
+        ):
+            request.diagnostics.update(best_score=best.score, asked_object_missing=1.0)
+            return []
+        signals = self.signals(request, best, weights)
         probability = self.answerability.probability(signals)
         request.diagnostics.update(
             best_score=best.score, answerability=probability, **signals.as_dict()
@@ -340,18 +334,11 @@ class ExtractiveGenerator:
         request: GenerationRequest,
         best: Candidate,
         weights: dict[str, float],
-        asked: float,
-        typed: float,
-        parts: float,
     ) -> Signals:
         """Return what the answerability model reads about the best candidate."""
         passage = request.passages[best.passage]
         heading = set(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
         total = sum(weights.values()) or 1.0
-        salient = self.question_words.salient(request.question)
-        named = sum(self.asked_objects.named(w, best.nearby) for w in salient)
-        specifics = question_specifics(request.question)
-        specific = sum(self.asked_objects.named(w, best.nearby) for w in specifics)
         return Signals(
             dense=passage.dense_score or 0.0,
             sentence_dense=best.dense,
@@ -361,11 +348,6 @@ class ExtractiveGenerator:
             ),
             heading=sum(w for t, w in weights.items() if t in heading) / total,
             rank_prior=1.0 / (1 + best.passage),
-            asked=asked,
-            typed=typed,
-            parts=parts,
-            nouns=named / len(salient) if salient else 1.0,
-            specifics=specific / len(specifics) if specifics else 1.0,
         )
 
     def _candidates(self, request: GenerationRequest, weights: dict[str, float]) -> list[Candidate]:

@@ -89,7 +89,7 @@ def item_from_mapping(data: Any, where: str) -> EvalItem:
     if data["answerable"]:
         missing = [key for key in EXPECTATIONS if key not in data]
         if missing:
-            raise ValueError(f"an answerable item needs field(s): {', '.join(missing)}")
+            raise ValueError(f"missing field(s) of an answerable item: {', '.join(missing)}")
     groups = data.get("must_contain") or []
     if not isinstance(groups, list):
         raise ValueError(f"'must_contain' must be a list of lists of strings, got {groups!r}")

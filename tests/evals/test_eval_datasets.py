@@ -116,3 +116,26 @@ def test_bad_line_fails_before_ingest_or_any_question(tmp_path):
         run_eval([path], settings, tmp_path / "run", corpus=CORPUS)
     assert not data_dir.exists(), "nothing was ingested or asked: the data dir was never made"
     assert not (tmp_path / "run").exists(), "no run directory is written for a bad dataset"
+
+
+def test_an_unanswerable_item_needs_no_expectations(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    line = {"id": "u1", "question": "Hur söker man bygglov?", "answerable": False}
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    (item,) = load_dataset(path)
+    assert item.expected_sources == [] and item.must_contain == [] and not item.answerable
+
+
+def test_a_follow_up_item_keeps_its_history(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    line = {
+        "id": "c1",
+        "history": ["Hur hög är riksnormen för två barn?"],
+        "question": "och tre barn?",
+        "answerable": True,
+        "expected_sources": ["riktlinjer.pdf"],
+        "must_contain": [["11 800 kr"]],
+    }
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    (item,) = load_dataset(path)
+    assert item.history == ["Hur hög är riksnormen för två barn?"]

@@ -1,0 +1,98 @@
+"""Follow-ups become whole questions: the new detail replaces the matching old one."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import is_follow_up, resolve_history, standalone_question
+from assistant.intake import is_not_a_question
+from assistant.lexical import SwedishAnalyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> SwedishAnalyzer:
+    return SwedishAnalyzer()
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        (
+            "Hur hög är riksnormen för en familj med två barn?",
+            "och om de har tre barn?",
+            "Hur hög är riksnormen för en familj med tre barn?",
+        ),
+        (
+            "Får klienten bistånd till hyran om hen bor i hyresrätt?",
+            "och om hen bor i andra hand?",
+            "Får klienten bistånd till hyran om hen bor i andra hand?",
+        ),
+        (
+            "Får klienten bistånd till hyran?",
+            "men om hen bor i andra hand?",
+            "Får klienten bistånd till hyran om hen bor i andra hand?",
+        ),
+        (
+            "Hur många avvikelser rapporterade FUT under 2022?",
+            "Och året innan?",
+            "Hur många avvikelser rapporterade FUT under 2021?",
+        ),
+        (
+            "Hur många avvikelser rapporterade FUT under 2022?",
+            "och 2023?",
+            "Hur många avvikelser rapporterade FUT under 2023?",
+        ),
+        (
+            "Hur hög är riksnormen för ett par?",
+            "och för en ensamstående?",
+            "Hur hög är riksnormen för en ensamstående?",
+        ),
+    ],
+)
+def test_the_follow_up_detail_replaces_the_old_one(
+    analyzer: SwedishAnalyzer, previous: str, follow_up: str, expected: str
+) -> None:
+    assert standalone_question(follow_up, [previous], analyzer, None) == expected
+
+
+def test_an_unmatched_follow_up_carries_the_topic_without_its_old_number(
+    analyzer: SwedishAnalyzer,
+) -> None:
+    question = standalone_question(
+        "gäller det även tre månader?", ["Ska två kontoutdrag begäras vid nyansökan?"],
+        analyzer, None,
+    )
+    assert "kontoutdrag" in question and "två" not in question, question
+
+
+def test_a_chain_of_follow_ups_builds_on_the_last_whole_question(
+    analyzer: SwedishAnalyzer,
+) -> None:
+    history = ["Hur hög är riksnormen för en familj med två barn?", "och om de har tre barn?"]
+    assert resolve_history(history, analyzer)[-1].endswith("med tre barn?")
+    question = standalone_question("och om de bor i andra hand?", history, analyzer, None)
+    assert "tre barn" in question and "andra hand" in question, question
+
+
+def test_a_whole_new_question_is_not_a_follow_up() -> None:
+    history = ["Hur hög är riksnormen för en familj med två barn?"]
+    assert not is_follow_up("Vem beslutar om återkrav på 45 000 kronor i nämnden?", history)
+    assert not is_follow_up("och om de har tre barn?", [])
+    assert is_follow_up("Vilka åtgärder togs då?", history)
+
+
+@pytest.mark.parametrize(
+    "text", ["hej", "?", "Hjälp", "Hej! Tack så mycket", "körkort?", "  ", "ok tack", "Test"]
+)
+def test_greetings_and_single_words_are_not_questions(
+    analyzer: SwedishAnalyzer, text: str
+) -> None:
+    assert is_not_a_question(text, analyzer)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vad är riksnormen?", "Vem beslutar om nödprövning?", "hej, hur många månader kontoutdrag?"],
+)
+def test_short_questions_are_questions(analyzer: SwedishAnalyzer, text: str) -> None:
+    assert not is_not_a_question(text, analyzer)
