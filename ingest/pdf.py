@@ -182,6 +182,7 @@ def _page_words(page: Any, textpage: Any, raw: Any) -> list[Word]:
     )
     handle = textpage.raw
     words: list[Word] = []
+    weight, size, previous_end = 0, -1.0, 0
     for match in TOKEN.finditer(text):
         start, end = match.start(), match.end() - 1
         box(handle, start, rect)
@@ -190,8 +191,12 @@ def _page_words(page: Any, textpage: Any, raw: Any) -> list[Word]:
         if abs(rect.bottom - bottom) > 0.5 * max(top - bottom, 1.0) or rect.right < x0:
             words += _split_token(handle, match.group(), start, height)
             continue
-        size = size_of(handle, start)
-        weight = weight_of(handle, start)
+        new_size = size_of(handle, start)
+        if new_size != size or "\n" in text[previous_end:start]:
+            # The weight is read again where the size changes or a line starts; a bold
+            # word inside a line of the same size counts as its line.
+            weight = weight_of(handle, start)
+        size, previous_end = new_size, end
         word = match.group().replace("\ufffe", "-").replace("\u00ad", "-")
         if word == "-":
             # A lone line-end hyphen: glue it to the word before it on the same line.
@@ -283,8 +288,8 @@ def _gutter(segments: list[Segment]) -> tuple[float, float] | None:
     left = min(s.x0 for s in segments)
     right = max(s.x1 for s in segments)
     width = right - left
-    if width < 200:
-        return None
+    if width < 200 or sum(s.x1 - s.x0 > 0.75 * width for s in segments) > len(segments) / 5:
+        return None  # mostly lines across the page: one column
     step = 2.0
     bins = [0] * (int(width / step) + 2)
     for segment in segments:
