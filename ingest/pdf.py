@@ -127,8 +127,8 @@ class Table:
         A key-value table ("Version | 3.0") reads "Version: 3.0." one row a line.
         """
         if self.keyed:
-            pairs = [(row[0], " ".join(row[1:]).strip()) for row in self.rows]
-            return "\n".join(f"{k}: {v}".rstrip(".") + "." if v else k for k, v in pairs if k)
+            keyed = [(row[0], " ".join(row[1:]).strip()) for row in self.rows]
+            return "\n".join(f"{k}: {v}".rstrip(".") + "." if v else k for k, v in keyed if k)
         header, body = self.rows[0], self.rows[1:]
         lines = []
         for row in body:
