@@ -23,7 +23,13 @@ from assistant.generation import STREAM_RESET, GenerationRequest, Generator
 from assistant.intake import is_not_a_question
 from assistant.lexical import SwedishAnalyzer
 from assistant.privacy import redact, strip_placeholders
-from assistant.prompts import INGET_SVAR, NOT_A_QUESTION_TEXT, NOTICE_REDACTED, REFUSAL_TEXT
+from assistant.prompts import (
+    CLARIFY_TEXT,
+    INGET_SVAR,
+    NOT_A_QUESTION_TEXT,
+    NOTICE_REDACTED,
+    REFUSAL_TEXT,
+)
 from assistant.retrieval import HybridRetriever
 from assistant.schemas import Passage
 
@@ -191,7 +197,11 @@ class AnswerPipeline:
             response.generator = request.used[-1] if request.used else self.generator.name
             if INGET_SVAR not in text:
                 break
-        self._finish(response, text, sources, lessons, retrieval.query_embedding)
+        # A follow-up that changed the question must not get the previous answer again.
+        repeated = None
+        if standalone != searched:
+            repeated = self.gaps.last_answer(conversation_id)
+        self._finish(response, text, sources, lessons, retrieval.query_embedding, repeated)
         response.timings["total"] = time.perf_counter() - started
         log.info("Answered=%s in %.2f s: %s", response.answered, response.timings["total"], clean)
         yield AnswerEvent("final", response=response)
@@ -221,9 +231,13 @@ class AnswerPipeline:
         sources: list[Passage],
         lessons: list[Passage],
         embedding: Any,
+        previous_answer: str | None = None,
     ) -> None:
         answer, citations = ("", []) if INGET_SVAR in text else validate_citations(text, sources)
-        if citations:
+        if citations and answer == previous_answer:
+            # The follow-up could not be told from the question before it.
+            response.kind, response.answer = CLARIFY, CLARIFY_TEXT
+        elif citations:
             response.answer, response.citations, response.answered = answer, citations, True
             response.lessons = [
                 Citation(id=i, passage=p, quote=p.text[:400])

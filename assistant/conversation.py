@@ -51,6 +51,8 @@ PHRASE = {
     for opener in PHRASE_OPENERS
 }
 CONDITIONS = ("om", "ifall", "när")
+# Words that open a conditional clause after "om": "om hen bor …", "om klienten har …".
+SUBJECTS = word_set("hen han hon de den det man vi jag ni du någon några ingen alla")
 
 
 def is_follow_up(question: str, history: list[str]) -> bool:
@@ -122,6 +124,8 @@ def replace_phrase(follow_up: str, previous: str) -> str | None:
         return None
     new_phrase = rest.split(" ", 1)[1]
     old = PHRASE[first].search(previous)
+    if old is not None and first in CONDITIONS and not is_condition(old.group("phrase")):
+        old = None  # "beslutar om nödprövning" is no condition to replace
     if old is not None:
         start, end = old.span("phrase")
         return f"{previous[:start]}{new_phrase}{previous[end:]}"
@@ -129,6 +133,12 @@ def replace_phrase(follow_up: str, previous: str) -> str | None:
         body = previous.rstrip().rstrip("?.!")
         return f"{body} {first} {new_phrase}?"
     return None
+
+
+def is_condition(phrase: str) -> bool:
+    """Tell whether what follows "om" is a clause ("om hen bor …"), not an object."""
+    first = phrase.split(" ", 1)[0].lower()
+    return first in SUBJECTS or (first.endswith(("en", "et", "na")) and " " in phrase)
 
 
 def resolve_follow_up(question: str, previous: str, analyzer: SwedishAnalyzer) -> str:

@@ -74,13 +74,19 @@ ANSWER_TYPES = tuple(
             r"\d[\d\s]*\s?(kr|kronor|procent|%)|prisbasbelopp|\bhela\b|faktisk",
         ),
         (
-            r"\b(hur (länge|snabbt|fort|lång tid|tidigt|sent)|inom (hur|vilken)|senast när|"
+            r"\b(hur (länge|snabbt|fort|lång tid|tidigt|sent)|hur lång (är|blir) \w*tid\w*|"
+            r"inom (hur|vilken)|senast när|"
             r"när (ska|måste|görs|sker|ska man|gäller)|tidsfrist|hur många dagar)\b",
             r"\b(dag|dagar|dagen|vecka|veckor|månad|månader|år|timme|timmar|kl|klockan|"
             r"omgående|direkt|snarast|genast|senast|arbetsdag|arbetsdagar|arbetsdagen)\b|"
             r"\d+\s*(?:arbets)?dag",
         ),
         (r"\bhur många\b", NUMBER_WORDS),
+        (
+            r"\b(hur ofta|hur många gånger|hur frekvent|med vilken frekvens)\b",
+            r"\b(gång|gånger|dagligen|daglig|varje|varannan|var \w+ (dag|vecka|månad)|"
+            r"per (dag|vecka|månad|år|kvartal)|veckovis|månadsvis|årligen)\b",
+        ),
         (
             r"\b(hur stor (andel|del)|vilken andel|hur många procent)\b",
             r"\d\s*(%|procent)|\bprocent\b|\b(hälften|tredjedel|fjärdedel|var \w+ ärende)\b",
@@ -94,6 +100,11 @@ ANSWER_TYPES = tuple(
     )
 )
 MAX_EMBEDDED = 12
+# A number, as digits or a word from two up, and the noun it counts.
+COUNTED = re.compile(
+    r"\b(?P<n>\d{1,3}|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\s+(?P<noun>[^\W\d_]{3,})",
+    re.IGNORECASE,
+)
 LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)]|[a-z][.)])\s+")
 # A sentence that opens with one of these leans on the one before it: a rule's
 # exception, a condition, a pronoun for what was just named.
@@ -103,6 +114,8 @@ CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 SHORT_SENTENCE = 60
+# A line of fewer words ("Dokumenttyp: Rutin") does not answer on its own.
+MIN_ANSWER_WORDS = 4
 MAX_LIST_ITEMS = 12
 MAX_SPAN_CHARS = 900
 RANK_PRIOR = 0.1
@@ -150,6 +163,17 @@ def split_sentence_lines(text: str) -> list[Sentence]:
 def split_sentences(text: str) -> list[str]:
     """Split Swedish text into sentences; lines (list items, table rows) split too."""
     return [s.text for s in split_sentence_lines(text)]
+
+
+def counted_nouns(text: str, analyzer: SwedishAnalyzer) -> dict[str, str]:
+    """Return each counted noun's stem with its count: "två vuxna med 3 barn" -> vuxen 2, barn 3."""
+    counts: dict[str, str] = {}
+    for match in COUNTED.finditer(text):
+        number = match.group("n").lower()
+        value = analyzer.terms_for_word(number)[-1]
+        noun = analyzer.terms_for_word(match.group("noun").lower())[0]
+        counts.setdefault(noun, value)
+    return counts
 
 
 def structured_span(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
@@ -289,9 +313,32 @@ class ExtractiveGenerator:
         def names(c: Candidate) -> bool:
             return self.asked_objects.satisfied(each, self._source(request, c))
 
+        counted = counted_nouns(request.question, self.analyzer)
+
+        def agrees(c: Candidate) -> int:
+            """Count the question's counted nouns a sentence gives with the same number.
+
+            A sentence about "två barn" does not answer a question about "tre barn": it
+            scores -1, below one that names no count at all.
+            """
+            own = counted_nouns(c.text, self.analyzer)
+            if any(counted.get(noun, n) != n for noun, n in own.items()):
+                return -1
+            return sum(noun in own for noun in counted)
+
         # Sentences of the asked kind that name what was asked come first; whether the
         # best one is an answer is the answerability model's call.
-        ranked = sorted(candidates, key=lambda c: (names(c), typed(c), c.score), reverse=True)
+        ranked = sorted(
+            candidates,
+            key=lambda c: (
+                names(c),
+                agrees(c),
+                typed(c),
+                len(c.text.split()) >= MIN_ANSWER_WORDS,
+                c.score,
+            ),
+            reverse=True,
+        )
         best = ranked[0]
         chosen = [best]
         for kind in wanted:
@@ -324,10 +371,14 @@ class ExtractiveGenerator:
             if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
                 break
             adds = (candidate.terms & question_terms) - covered
+            if agrees(candidate) < agrees(best):
+                continue  # another count than asked, or less of it than the best sentence
             if (id(candidate) in fitting and adds) or self._adjacent(candidate, chosen):
                 chosen.append(candidate)
                 covered |= candidate.terms & question_terms
-        return structured_span(chosen, candidates)
+        span = structured_span(chosen, candidates)
+        # The best sentence's passage first, each passage in document order.
+        return sorted(span, key=lambda c: (c.passage != best.passage, c.passage, c.position))
 
     def signals(
         self,

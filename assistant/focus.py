@@ -15,6 +15,7 @@ candidate sentence names. Swedish marks it in a few regular places:
   **föräldrapenning**";
 - what is applied for or required: "hur ansöker man om **bostadsanpassning**", "vad
   krävs för att bli **familjehem**";
+- what help or support is for: "hjälp med **dusch**", "stöd till **körkort**";
 - what is paid for: "får vi betala för **blommor**";
 - the year: "vad gällde **2023**" needs a document in force then, or one naming it.
 
@@ -146,6 +147,16 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         ),
         "head",
         PASSAGE,
+    ),
+    # What help or support is for: "hjälp med dusch", "stöd till körkort".
+    (
+        re.compile(
+            r"\b(?:hjälp|stöd|bistånd|insatsen|insats|ersättning|bidrag)\s+(?:med|till|för)\s+"
+            r"(?:att\s+)?(?P<np>[^?.!,]+)",
+            re.IGNORECASE,
+        ),
+        "head",
+        SENTENCE,
     ),
     (re.compile(rf"\bhur många\s+(?P<np>{WORD})", re.IGNORECASE), "head", COUNT),
     # What the counted thing is of: "hur många dagar med föräldrapenning".

@@ -102,6 +102,16 @@ class GapLog:
         with self.database.session() as session:
             session.add(row)
 
+    def last_answer(self, conversation_id: str) -> str | None:
+        """Return the answer given last in a conversation, if any."""
+        with self.database.session() as session:
+            return session.scalars(
+                select(AnswerRow.answer)
+                .where(AnswerRow.conversation_id == conversation_id)
+                .order_by(AnswerRow.created_at.desc())
+                .limit(1)
+            ).first()
+
     def recent_questions(self, conversation_id: str, turns: int) -> list[str]:
         """Return a conversation's last questions, oldest first."""
         if turns <= 0:

@@ -60,6 +60,27 @@ EXTRA_STOPWORDS = {
 }
 STOPWORDS = frozenset(STOPWORDS_SWEDISH) | EXTRA_STOPWORDS
 MIN_PART = 3
+NUMBER_WORDS = {
+    word: str(value)
+    for value, words in enumerate(
+        (
+            "",
+            "en ett",
+            "två",
+            "tre",
+            "fyra",
+            "fem",
+            "sex",
+            "sju",
+            "åtta",
+            "nio",
+            "tio",
+            "elva",
+            "tolv",
+        ),
+    )
+    for word in words.split()
+}
 MIN_COMPOUND = 7
 
 
@@ -81,6 +102,8 @@ class SwedishAnalyzer:
             return (word.replace(",", "."),)
         lemma = self._lemmatize(word, lang="sv").lower()
         terms = [self._stemmer.stemWord(lemma)]
+        if word in NUMBER_WORDS:  # "tre barn" finds "3 barn"
+            terms.append(NUMBER_WORDS[word])
         if len(lemma) >= MIN_COMPOUND:
             parts = self._splitter.split(lemma).parts
             if len(parts) > 1:

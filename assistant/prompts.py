@@ -16,6 +16,13 @@ NOT_A_QUESTION_TEXT = (
     "Till exempel: ”Hur många månader bakåt ska kontoutdrag begäras in vid nyansökan?”"
 )
 
+# Shown when a follow-up cannot be told from the question before it: the previous
+# answer is not repeated for a changed question, and nothing is logged.
+CLARIFY_TEXT = (
+    "Jag är inte säker på vad följdfrågan syftar på och vill inte upprepa förra svaret. "
+    "Skriv hela frågan, med det som har ändrats, så söker jag igen."
+)
+
 NOTICE_REDACTED = (
     "Frågan innehöll personuppgifter som har tagits bort innan den sparades. "
     "Skriv inte personnummer eller namn i frågor."

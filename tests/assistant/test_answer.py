@@ -143,3 +143,29 @@ def test_citation_validation_drops_invalid_and_uncited_claims() -> None:
     assert answer == "Kontoutdrag begärs för tre månader [1]. Beslut inom tio dagar [1].", answer
     assert [c.passage.chunk_id for c in citations] == ["c2"], "renumbered in order of use"
     assert citations[0].quote == "Beslut fattas inom tio dagar.", citations[0].quote
+
+
+def test_a_greeting_gets_a_prompt_and_no_gap(sample_components: Components) -> None:
+    before = len(sample_components.gaps.gaps())
+    response = sample_components.pipeline.ask("Hej!")
+    assert response.kind == "not_a_question" and not response.answered, response
+    assert response.gap_id is None and len(sample_components.gaps.gaps()) == before
+
+
+def test_a_follow_up_never_gets_the_previous_answer_again(sample_components: Components) -> None:
+    first = sample_components.pipeline.ask("Vem beslutar om nödprövning?")
+    assert first.answered, first.answer
+    follow = sample_components.pipeline.ask("och om hen har barn?", first.conversation_id)
+    assert follow.standalone_question != "och om hen har barn?", follow.standalone_question
+    assert not (follow.answered and follow.answer == first.answer), follow.answer
+    if follow.kind == "clarify":
+        assert follow.gap_id is None and "Skriv hela frågan" in follow.answer
+
+
+def test_a_changed_count_in_a_follow_up_changes_the_answer(sample_components: Components) -> None:
+    first = sample_components.pipeline.ask(
+        "Vilken boendekostnad godtas för två vuxna med två barn?"
+    )
+    follow = sample_components.pipeline.ask("och om de har tre barn?", first.conversation_id)
+    assert "tre barn" in follow.standalone_question, follow.standalone_question
+    assert follow.answered and "11 800" in follow.answer, follow.answer
