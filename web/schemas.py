@@ -62,6 +62,9 @@ class CitationOut(BaseModel):
     quote: str
     passage: str
     url: str
+    ocr_confidence: float | None = Field(
+        None, description="Mean OCR word confidence (0–1) when the passage was read from a scan."
+    )
 
 
 class NearestOut(BaseModel):
