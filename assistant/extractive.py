@@ -71,7 +71,8 @@ ANSWER_TYPES = tuple(
     for question, answer in (
         (
             r"\b(hur mycket|vilket belopp|vilken summa|maxbelopp|högsta belopp|kostar|kosta)\b",
-            r"\d[\d\s]*\s?(kr|kronor|procent|%)|prisbasbelopp|\bhela\b|faktisk",
+            r"\d[\d\s]*\s?(kr|kronor|procent|%)|prisbasbelopp|\bhela\b|faktisk|"
+            r"avgiftsfri|kostnadsfri|gratis|ingen avgift|utan kostnad",
         ),
         (
             r"\b(hur (länge|snabbt|fort|lång tid|tidigt|sent)|hur lång (är|blir) \w*tid\w*|"
@@ -92,9 +93,12 @@ ANSWER_TYPES = tuple(
             r"\d\s*(%|procent)|\bprocent\b|\b(hälften|tredjedel|fjärdedel|var \w+ ärende)\b",
         ),
         (
-            r"^\s*vem\b|\bvem (ska|får|bestämmer|beslutar|fattar|gör|ansvarar|skriver)\b",
+            # Who acts, not who is eligible ("vem kan få boendestöd" asks for a group).
+            r"^\s*vem\b(?!\s+(?:kan|får|har)\s+(?:få|rätt|söka|ansöka)\b)|"
+            r"\bvem (ska|bestämmer|beslutar|fattar|gör|ansvarar|skriver|ersätter|betalar)\b",
             r"(handläggare|sekreterare|chef|nämnd|utskott|team|UFT|samordnare|jour|ansvarig|"
-            r"mentor|ledare|handläggaren|förvaltning)",
+            r"mentor|ledare|handläggaren|förvaltning|kommunen|regionen|staten|"
+            r"\w*(kontoret|verket|myndigheten|kassan|nämnden|styrelsen|rätten|inspektionen)\b)",
         ),
         (r"telefonnummer|vilket nummer|numret till", r"\d{2,4}-\d"),
     )

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.lexical import TOKEN, SwedishAnalyzer
+from assistant.wordclass import WordClasses
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -221,9 +222,10 @@ def noun_phrase(text: str, words: str) -> list[str]:
 class AskedObjectCheck:
     """Tells whether a sentence or passage names everything a question asks about."""
 
-    def __init__(self, analyzer: SwedishAnalyzer) -> None:
+    def __init__(self, analyzer: SwedishAnalyzer, classes: WordClasses | None = None) -> None:
         self.analyzer = analyzer
         self._answer_nouns = {analyzer.terms_for_word(w)[0] for w in ANSWER_NOUNS}
+        self._classes = classes or WordClasses()
 
     def asked(self, question: str) -> list[AskedObject]:
         """Return what the question asks about, in the places Swedish marks it."""
@@ -236,10 +238,12 @@ class AskedObjectCheck:
         if AMOUNT_QUESTION.search(question):
             matches += [(match, "head", SENTENCE) for match in PURPOSE.finditer(question)]
         for match, words, scope in matches:
+            # A verb where a noun was expected ("hur många avsåg …") asks about nothing.
             phrase = tuple(
                 w
                 for w in noun_phrase(match.group("np"), words)
                 if self.analyzer.terms_for_word(w)[0] not in self._answer_nouns
+                and (scope != COUNT or w[0].isdigit() or self._classes.can_be_noun(w))
             )
             if phrase:
                 found.append(AskedObject(phrase, scope, match.group(0)))
@@ -262,15 +266,17 @@ class AskedObjectCheck:
         )
 
     def quantified(self, word: str, sentence: str) -> bool:
-        """Return whether the sentence puts a number right before the word ("tre månader")."""
+        """Return whether the sentence puts a number next to the word.
+
+        Before it ("tre månader") or just after it, as a count of times ("promenad två
+        gånger per vecka").
+        """
         tokens = TOKEN.findall(sentence.lower())
         for index, token in enumerate(tokens):
             counts = (token[0].isdigit() and not YEAR.fullmatch(token)) or token in COUNT_WORDS
             if counts:
-                following = set().union(
-                    *(self.analyzer.terms_for_word(t) for t in tokens[index + 1 : index + 3])
-                )
-                if self.named(word, following):
+                near = tokens[index + 1 : index + 3] + tokens[max(index - 2, 0) : index]
+                if self.named(word, set().union(*(self.analyzer.terms_for_word(t) for t in near))):
                     return True
         return False
 

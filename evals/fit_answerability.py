@@ -2,7 +2,7 @@
 
 `python -m evals.fit_answerability [--group CORPUS:DATASET[,DATASET...] ...]
 [--out assistant/answerability.json] [--l2 1.0] [--min-correct-refusals 0.85]
-[--max-false-refusals 0.07] [--data-root DIR]`
+[--max-false-refusals 0.08] [--data-root DIR]`
 
 Each group is a corpus and the datasets asked of it. The corpus is ingested (into a
 data directory under --data-root that later runs reuse), every item is answered
@@ -42,7 +42,7 @@ from evals.scoring import score_item
 
 DEFAULT_GROUPS = (
     "corpus:evals/datasets/sample_a.jsonl,evals/datasets/sample_b.jsonl,"
-    "evals/datasets/heldout_dev.jsonl",
+    "evals/datasets/heldout_dev.jsonl,evals/datasets/conversations_dev.jsonl",
     "../shared/seeds:evals/datasets/seeds.jsonl,evals/datasets/real_dev.jsonl",
     "evals/realdocs/corpus:evals/datasets/real_docs_dev.jsonl",
 )
@@ -212,7 +212,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("assistant/answerability.json"))
     parser.add_argument("--l2", type=float, default=1.0)
     parser.add_argument("--min-correct-refusals", type=float, default=0.85)
-    parser.add_argument("--max-false-refusals", type=float, default=0.07)
+    parser.add_argument("--max-false-refusals", type=float, default=0.08)
     parser.add_argument("--data-root", type=Path, default=Path("evals/runs/fit-data"))
     parser.add_argument("--examples", type=Path, help="write every example as JSON Lines")
     args = parser.parse_args()
