@@ -33,7 +33,6 @@ FOLLOW_UP = re.compile(
 )
 OPENING = re.compile(r"^\s*(?:(?:och|men|eller|än|så|då|i så fall)\b[\s,]*)+", re.IGNORECASE)
 MAX_FOLLOW_UP_WORDS = 10
-MAX_OPENED_FOLLOW_UP_WORDS = 20
 CARRIED_WORDS = 6
 COUNT_WORDS = word_set("noll en ett två tre fyra fem sex sju åtta nio tio elva tolv")
 COUNTED = re.compile(
@@ -57,17 +56,11 @@ SUBJECTS = word_set("hen han hon de den det man vi jag ni du någon några ingen
 
 
 def is_follow_up(question: str, history: list[str]) -> bool:
-    """Tell whether a question seems to depend on the previous turn.
-
-    A short question with a pronoun or a leaning opening does; so does a longer one
-    that opens as a follow-up ("och om det är en EU-medborgare utan uppehållsrätt …").
-    """
+    """Tell whether a question seems to depend on the previous turn."""
     if not history:
         return False
-    words = len(question.split())
-    if OPENING.match(question) and words <= MAX_OPENED_FOLLOW_UP_WORDS:
-        return True
-    return words <= MAX_FOLLOW_UP_WORDS and bool(FOLLOW_UP.search(question))
+    words = question.split()
+    return len(words) <= MAX_FOLLOW_UP_WORDS and bool(FOLLOW_UP.search(question))
 
 
 def carry_terms(question: str, previous: str, analyzer: SwedishAnalyzer) -> str:
