@@ -91,7 +91,8 @@ def login(
     token = token.strip()
     throttle: LoginThrottle = request.app.state.login_throttle
     client = request.client.host if request.client else ""
-    if throttle.blocked(client):
+
+    def refused(error: str, status: int) -> HTMLResponse:
         page = render(
             request,
             "login.html",
@@ -99,24 +100,18 @@ def login(
             settings,
             page="login",
             next=safe_next(next),
-            error=LOGIN_ERRORS["spärr"],
+            error=LOGIN_ERRORS[error],
         )
-        page.status_code = 429
+        page.status_code = status
+        return page
+
+    if throttle.blocked(client):
+        page = refused("spärr", 429)
         page.headers["Retry-After"] = str(int(throttle.window))
         return page
     if not roles_for_token(token, settings):
         throttle.failed(client)
-        page = render(
-            request,
-            "login.html",
-            frozenset(),
-            settings,
-            page="login",
-            next=safe_next(next),
-            error=LOGIN_ERRORS["kod"],
-        )
-        page.status_code = 401
-        return page
+        return refused("kod", 401)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_login_cookie(response, token, secure=request.url.scheme == "https")
     return response
