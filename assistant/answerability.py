@@ -32,7 +32,6 @@ data they were fitted on. The threshold on P is a setting.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -196,12 +195,17 @@ class AnswerabilityModel:
         }
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Return the probability for every row of signals (columns in FEATURES order)."""
+        z = self.bias + sum(
+            self.weights[k] * (x[:, i] - self.mean[k]) / self.scale[k]
+            for i, k in enumerate(FEATURES)
+        )
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0))))
+
     def probability(self, signals: Signals) -> float:
         """Return the model's probability that the candidate answer is right."""
-        z = self.bias + sum(
-            self.weights[k] * (getattr(signals, k) - self.mean[k]) / self.scale[k] for k in FEATURES
-        )
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return float(self.probabilities(signals.vector()[None, :])[0])
 
     def accepts(self, signals: Signals) -> bool:
         """Tell whether the candidate answer is likely enough to be right to be given."""

@@ -311,15 +311,9 @@ class ExtractiveGenerator:
         several = len(wanted) > 1
         each = [a for a in asked if not (several and a.scope in SENTENCE_BOUND)]
 
-        def typed(c: Candidate) -> bool:
-            return not wanted or any(a.search(c.text) for a in wanted)
-
-        def names(c: Candidate) -> bool:
-            return self.asked_objects.satisfied(each, self._source(request, c))
-
         counted = counted_nouns(request.question, self.analyzer)
 
-        def agrees(c: Candidate) -> int:
+        def agreement(c: Candidate) -> int:
             """Count the question's counted nouns a sentence gives with the same number.
 
             A sentence about "två barn" does not answer a question about "tre barn": it
@@ -330,14 +324,21 @@ class ExtractiveGenerator:
                 return -1
             return sum(noun in own for noun in counted)
 
+        # Each sentence's checks, computed once: the ranking and the extras both use them.
+        typed = {id(c): not wanted or any(a.search(c.text) for a in wanted) for c in candidates}
+        names = {
+            id(c): self.asked_objects.satisfied(each, self._source(request, c)) for c in candidates
+        }
+        agrees = {id(c): agreement(c) for c in candidates}
+
         # Sentences of the asked kind that name what was asked come first; whether the
         # best one is an answer is the answerability model's call.
         ranked = sorted(
             candidates,
             key=lambda c: (
-                names(c),
-                agrees(c),
-                typed(c),
+                names[id(c)],
+                agrees[id(c)],
+                typed[id(c)],
                 len(c.text.split()) >= MIN_ANSWER_WORDS,
                 c.score,
             ),
@@ -347,7 +348,7 @@ class ExtractiveGenerator:
         chosen = [best]
         for kind in wanted:
             if not any(kind.search(c.text) for c in chosen):
-                giving = [c for c in ranked if kind.search(c.text) and names(c)]
+                giving = [c for c in ranked if kind.search(c.text) and names[id(c)]]
                 if giving and giving[0].score >= self.min_sentence_score:
                     chosen.append(giving[0])
         # Each kind of fact asked for needs its sentence, and the answer must name
@@ -369,13 +370,13 @@ class ExtractiveGenerator:
         if probability < self.answerability.threshold:
             return []
         covered = set().union(*(c.terms & question_terms for c in chosen))
-        fitting = {id(c) for c in ranked if names(c) and typed(c)}
+        fitting = {id(c) for c in ranked if names[id(c)] and typed[id(c)]}
         everything = sorted(candidates, key=lambda c: c.score, reverse=True)
         for candidate in (c for c in everything if all(c is not x for x in chosen)):
             if len(chosen) >= self.max_sentences or candidate.score < 0.85 * best.score:
                 break
             adds = (candidate.terms & question_terms) - covered
-            if agrees(candidate) < agrees(best):
+            if agrees[id(candidate)] < agrees[id(best)]:
                 continue  # another count than asked, or less of it than the best sentence
             if (id(candidate) in fitting and adds) or self._adjacent(candidate, chosen):
                 chosen.append(candidate)

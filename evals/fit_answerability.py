@@ -28,7 +28,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -146,15 +145,6 @@ def choose_threshold(
     )
 
 
-def probabilities_of(model: Any, x: np.ndarray) -> np.ndarray:
-    """Return the model's probability for every row of features."""
-    z = model.bias + sum(
-        model.weights[k] * (x[:, i] - model.mean[k]) / model.scale[k]
-        for i, k in enumerate(FEATURES)
-    )
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
-
-
 def matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return features (zeros where not reached), labels and the reached mask."""
     reached = np.array([e.features is not None for e in examples])
@@ -178,9 +168,9 @@ def cross_validate(
         fitted = model_from_fit(*fit_logistic(x[train], y[train], l2), 0.5)
         train_all = [e for e, keep in zip(examples, ~test, strict=True) if keep]
         threshold, _ = choose_threshold(
-            train_all, probabilities_of(fitted, x[~test]), reached[~test], *targets
+            train_all, fitted.probabilities(x[~test]), reached[~test], *targets
         )
-        answered[test] = decide(probabilities_of(fitted, x[test]), reached[test], threshold)
+        answered[test] = decide(fitted.probabilities(x[test]), reached[test], threshold)
     return rates(examples, answered)
 
 
@@ -223,9 +213,7 @@ def main() -> None:
     weights, bias, mean, scale = fit_logistic(x[reached], y[reached], args.l2)
     targets = (args.min_correct_refusals, args.max_false_refusals)
     model = model_from_fit(weights, bias, mean, scale, 0.5)
-    threshold, fitted_rates = choose_threshold(
-        examples, probabilities_of(model, x), reached, *targets
-    )
+    threshold, fitted_rates = choose_threshold(examples, model.probabilities(x), reached, *targets)
     model = model_from_fit(weights, bias, mean, scale, float(threshold))
     cv = cross_validate(examples, args.l2, targets)
     counts = {
