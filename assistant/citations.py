@@ -6,9 +6,9 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from assistant.extractive import split_sentences
 from assistant.prompts import INGET_SVAR
 from assistant.schemas import Passage
+from assistant.sentences import split_sentences
 
 CITATION = re.compile(r"\s*\[(\d{1,3})\]")
 WORD = re.compile(r"\w+", re.UNICODE)

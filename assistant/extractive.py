@@ -20,45 +20,8 @@ from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
 from assistant.prompts import INGET_SVAR
+from assistant.sentences import split_sentence_lines
 
-ABBREVIATIONS = (
-    "t.ex",
-    "bl.a",
-    "m.m",
-    "s.k",
-    "dvs",
-    "d.v.s",
-    "kap",
-    "resp",
-    "ca",
-    "kl",
-    "nr",
-    "jfr",
-    "enl",
-    "fr.o.m",
-    "t.o.m",
-    "p.g.a",
-    "o.s.v",
-    "etc",
-    "inkl",
-    "exkl",
-    "tel",
-    "st",
-    "f.d",
-    "mom",
-    "p",
-    "s",
-    "jan",
-    "feb",
-    "aug",
-    "sept",
-    "okt",
-    "nov",
-    "dec",
-    "sek",
-    "forts",
-)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-ZÅÄÖ0-9])")
 NUMBER_WORDS = (
     r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|"
     r"hundra|halva?|dubbla)\b"
@@ -109,7 +72,6 @@ COUNTED = re.compile(
     r"\b(?P<n>\d{1,3}|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\s+(?P<noun>[^\W\d_]{3,})",
     re.IGNORECASE,
 )
-LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)]|[a-z][.)])\s+")
 # A sentence that opens with one of these leans on the one before it: a rule's
 # exception, a condition, a pronoun for what was just named.
 CONTINUATION = re.compile(
@@ -131,42 +93,6 @@ def cite(sentence: str, number: int) -> str:
     body = sentence.rstrip()
     end = body[-1] if body and body[-1] in ".!?:;" else ""
     return f"{body[: len(body) - len(end)].rstrip()} [{number}]{end or '.'}"
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a passage, with the line (paragraph, list item, table row) it is on."""
-
-    text: str
-    line: int
-    item: bool  # the line is a list item ("- …", "• …", "1. …")
-
-
-def split_sentence_lines(text: str) -> list[Sentence]:
-    """Split Swedish text into sentences, keeping which line each is on."""
-    sentences: list[Sentence] = []
-    for number, raw in enumerate(text.splitlines()):
-        line = " ".join(raw.split())
-        item = bool(LIST_ITEM.match(line))
-        line = line.lstrip("-•* ")  # as at ingest, where the sentence vectors were made
-        if not line:
-            continue
-        parts = SENTENCE_END.split(line)
-        merged: list[str] = []
-        for part in parts:
-            previous = merged[-1] if merged else ""
-            last_word = previous.rsplit(" ", 1)[-1].rstrip(".").lower()
-            if merged and (last_word in ABBREVIATIONS or re.fullmatch(r"\d+", last_word)):
-                merged[-1] = f"{previous} {part}"
-            else:
-                merged.append(part)
-        sentences.extend(Sentence(s, number, item) for s in merged if len(s) > 2)
-    return sentences
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split Swedish text into sentences; lines (list items, table rows) split too."""
-    return [s.text for s in split_sentence_lines(text)]
 
 
 def counted_nouns(text: str, analyzer: SwedishAnalyzer) -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from assistant.sentences import LIST_ITEM
 from ingest.errors import UnreadableFileError
 
 # A numbered heading such as "3 Handläggning" or "3.1 Kontoutdrag" on a line of its own.
@@ -20,7 +21,6 @@ NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^
 PLAIN_HEADING = re.compile(r"[A-ZÅÄÖ][^\n]{1,79}(?<![.,;:!?…])")
 MAX_HEADING_WORDS = 10
 UNNUMBERED_LEVEL = 2
-LIST_MARKER = re.compile(r"^(?:[-•*–]|\d{1,2}[.)])\s+")
 PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
 
 
@@ -108,7 +108,7 @@ def _is_plain_heading(lines: list[str], index: int) -> bool:
     after = next((x for x in lines[index + 1 :] if x), "").lstrip("*_ ")
     # A wrapped line goes on in lower case on the next line; a heading's text does not.
     return (
-        bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_MARKER.match(after)
+        bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_ITEM.match(after)
     )
 
 
@@ -118,9 +118,9 @@ def _join_lines(lines: list[str]) -> str:
     for line in lines:
         if not line:
             paragraphs.append([])
-        elif LIST_MARKER.match(line) or not paragraphs[-1]:
+        elif LIST_ITEM.match(line) or not paragraphs[-1]:
             paragraphs[-1].append(line)
-        elif LIST_MARKER.match(paragraphs[-1][-1]) and not line[0].islower():
+        elif LIST_ITEM.match(paragraphs[-1][-1]) and not line[0].islower():
             paragraphs[-1].append(line)  # the list has ended: a new line, not the item's rest
         else:
             paragraphs[-1][-1] = f"{paragraphs[-1][-1]} {line}"

@@ -248,7 +248,7 @@ class Ingestor:
         from tqdm import tqdm
 
         from assistant.embeddings import embed_passages_parallel
-        from assistant.extractive import split_sentences
+        from assistant.sentences import split_sentences
 
         wanted = [(item, chunk) for item in prepared for chunk in item.chunks]
         started = time.perf_counter()

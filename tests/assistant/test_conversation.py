@@ -59,8 +59,10 @@ def test_an_unmatched_follow_up_carries_the_topic_without_its_old_number(
     analyzer: SwedishAnalyzer,
 ) -> None:
     question = standalone_question(
-        "gäller det även tre månader?", ["Ska två kontoutdrag begäras vid nyansökan?"],
-        analyzer, None,
+        "gäller det även tre månader?",
+        ["Ska två kontoutdrag begäras vid nyansökan?"],
+        analyzer,
+        None,
     )
     assert "kontoutdrag" in question and "två" not in question, question
 
@@ -84,9 +86,7 @@ def test_a_whole_new_question_is_not_a_follow_up() -> None:
 @pytest.mark.parametrize(
     "text", ["hej", "?", "Hjälp", "Hej! Tack så mycket", "körkort?", "  ", "ok tack", "Test"]
 )
-def test_greetings_and_single_words_are_not_questions(
-    analyzer: SwedishAnalyzer, text: str
-) -> None:
+def test_greetings_and_single_words_are_not_questions(analyzer: SwedishAnalyzer, text: str) -> None:
     assert is_not_a_question(text, analyzer)
 
 

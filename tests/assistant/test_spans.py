@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.extractive import Candidate, split_sentence_lines, split_sentences, structured_span
+from assistant.extractive import Candidate, structured_span
+from assistant.sentences import split_sentence_lines, split_sentences
 
 PASSAGE = """Vid nyansökan ska hushållet lämna in följande:
 - kontoutdrag för tre månader
