@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from assistant.database import ChunkRow, Database, DocumentRow, IndexStateRow, IngestFailureRow
 from assistant.schemas import DocumentMeta, indexed_text
 
+# Index state, written only by the index writer (ingest/index.py).
 GENERATION_KEY = "lexical_generation"
 DIRTY_KEY = "ingest_started"
+COLLECTION_KEY = "vector_collection"
+MODEL_KEY = "embedding_model"
 
 
 def meta_from_row(row: DocumentRow) -> DocumentMeta:
@@ -68,6 +71,11 @@ class Catalog:
         with self.database.session() as session:
             value = read_state(session, GENERATION_KEY)
         return int(value) if value else 0
+
+    def vector_collection(self) -> str | None:
+        """Return the chroma collection the current generation's vectors are in, if named."""
+        with self.database.session() as session:
+            return read_state(session, COLLECTION_KEY)
 
     def documents(self) -> list[DocumentRow]:
         """Return every ingested document, newest valid-from first within a title."""

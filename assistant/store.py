@@ -1,4 +1,9 @@
-"""The dense vector index: chroma (embedded or server) through llama-index's ChromaVectorStore."""
+"""The dense vector index: chunk embeddings in a chroma collection (embedded or server).
+
+Only ids, embeddings and the metadata retrieval filters on are stored in chroma; the
+text lives in the SQL manifest. Writes go straight to the collection (upsert and
+delete by id), which llama-index's ChromaVectorStore does not offer.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from assistant.config import Settings
-from assistant.schemas import Chunk, DocumentMeta
+from assistant.schemas import DocumentMeta
 
 NO_END = 99991231
 GET_PAGE = 5000
@@ -44,8 +49,12 @@ def make_chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-def open_vector_index(settings: Settings) -> VectorIndex:
-    """Open the configured vector index, able to reload itself from disk."""
+def open_vector_index(settings: Settings, collection: str | None = None) -> VectorIndex:
+    """Open a collection of the configured vector store (by default the base name).
+
+    The index writer names the collection that is current in the manifest (see
+    Catalog.vector_collection); readers open that one and follow it when it changes.
+    """
 
     def reconnect() -> Any:
         if not settings.chroma_url:
@@ -56,7 +65,7 @@ def open_vector_index(settings: Settings) -> VectorIndex:
             SharedSystemClient.clear_system_cache()
         return make_chroma_client(settings)
 
-    return VectorIndex(reconnect(), settings.collection, reconnect)
+    return VectorIndex(reconnect(), collection or settings.collection, reconnect)
 
 
 class VectorIndex:
@@ -70,8 +79,13 @@ class VectorIndex:
         self._reconnect = reconnect
         self._open()
 
-    def reopen(self) -> None:
-        """Reload the collection from disk after another process has written to it.
+    @property
+    def name(self) -> str:
+        """Return the name of the collection in use."""
+        return self._name
+
+    def reopen(self, collection: str | None = None) -> None:
+        """Reload the collection from disk, switching to another one when named.
 
         An embedded chroma keeps the index it loaded for the life of the process, even
         across new client objects, and queries against it fail ("Error finding id")
@@ -80,47 +94,52 @@ class VectorIndex:
         try:
             if self._reconnect is not None:
                 self._client = self._reconnect()
+            self._name = collection or self._name
             self._open()
         except Exception as exc:
             raise VectorIndexError(f"chroma reopen failed: {exc}") from exc
 
     def _open(self) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         # Our own embeddings are passed in; chroma's default embedding function would
         # try to download a model, so none is set.
         self._collection = self._client.get_or_create_collection(
             self._name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
-        self._store = ChromaVectorStore(chroma_collection=self._collection)
 
-    def reset(self) -> None:
-        """Drop the collection and start an empty one, for a rebuild from the manifest."""
-        # A missing or damaged collection is exactly what is being replaced.
+    def collections(self) -> list[str]:
+        """Return the names of every collection in the store."""
+        return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+
+    def sibling(self, collection: str) -> VectorIndex:
+        """Open another collection of the same store, created empty if it does not exist."""
+        return VectorIndex(self._client, collection, self._reconnect)
+
+    def drop(self, collection: str) -> None:
+        """Delete a collection other than the one in use; a missing one is no error."""
+        if collection == self._name:
+            raise ValueError("the collection in use cannot be dropped")
         with contextlib.suppress(Exception):
-            self._client.delete_collection(self._name)
-        self._open()
+            self._client.delete_collection(collection)
 
-    def add(self, meta: DocumentMeta, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
-        """Store the chunks of one document with their embeddings."""
-        from llama_index.core.schema import BaseNode, TextNode
+    def add(self, meta: DocumentMeta, ids: Sequence[str], embeddings: np.ndarray) -> None:
+        """Store (or overwrite) chunks of one document by id with their embeddings.
 
-        nodes: list[BaseNode] = [
-            TextNode(
-                id_=chunk.id,
-                text=chunk.text,
-                embedding=vector.tolist(),
-                metadata={
-                    "document_id": meta.id,
-                    "doc_type": meta.doc_type,
-                    "valid_to": date_key(meta.valid_to),
-                },
-            )
-            for chunk, vector in zip(chunks, embeddings, strict=True)
-        ]
+        Upsert rather than add: ids are derived from the document's content, so an id
+        left in the collection by a run that was killed is simply written again.
+        """
+        metadata = {
+            "document_id": meta.id,
+            "doc_type": meta.doc_type,
+            "valid_to": date_key(meta.valid_to),
+        }
         # chroma refuses batches above its max_batch_size (5,461 here); GET_PAGE is below.
-        for start in range(0, len(nodes), GET_PAGE):
-            self._store.add(nodes[start : start + GET_PAGE])
+        for start in range(0, len(ids), GET_PAGE):
+            page = list(ids[start : start + GET_PAGE])
+            self._collection.upsert(
+                ids=page,
+                embeddings=np.asarray(embeddings[start : start + GET_PAGE], dtype=np.float32),
+                metadatas=[metadata] * len(page),
+            )
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """Return which of the given chunk ids are stored already."""
@@ -144,7 +163,7 @@ class VectorIndex:
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
         for start in range(0, len(ids), GET_PAGE):
-            self._store.delete_nodes(node_ids=list(ids[start : start + GET_PAGE]))
+            self._collection.delete(ids=list(ids[start : start + GET_PAGE]))
 
     def count(self) -> int:
         """Return the number of stored chunks."""
@@ -161,10 +180,9 @@ class VectorIndex:
         about 63 ms against 2 ms unfiltered), so callers that know which chunks are live
         search unfiltered and drop the rest themselves (see HybridRetriever).
 
-        This asks the chroma collection directly rather than through
-        ChromaVectorStore.query, which always fetches every hit's text and metadata to
-        build nodes (about 6 ms against 1.7 ms at 10k); the passages' text comes from
-        the SQL manifest anyway.
+        Only distances are fetched (asking for documents and metadata too, as
+        llama-index's ChromaVectorStore.query does, costs about 6 ms against 1.7 ms at
+        10k); the passages' text comes from the SQL manifest.
         """
         try:
             result = self._collection.query(

@@ -4,8 +4,8 @@
 
 The sample corpus is ingested for real, then scaled up synthetically: each copy of a
 chunk gets its text renumbered with a few words swapped and its real embedding
-jittered and renormalised, written through the same stores ingest uses (chroma,
-the SQL manifest, a BM25 generation). Each size is then searched in a fresh process
+jittered and renormalised, written through the same stores ingest uses (the index
+writer: chroma, the SQL manifest, a BM25 generation). Each size is then searched in a fresh process
 with the sample questions, which prints p50/p95 of the retrieval itself (dense +
 lexical + fusion + passage fetch), the query-embedding time separately, and that
 process's peak memory.
@@ -26,13 +26,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
-from assistant.catalog import GENERATION_KEY, Catalog, write_state
 from assistant.config import Settings
-from assistant.database import ChunkRow, Database, DocumentRow
-from assistant.lexical import LexicalIndex, SwedishAnalyzer
+from assistant.database import ChunkRow, Database
 from assistant.schemas import Chunk, DocumentMeta
-from assistant.store import VectorIndex, make_chroma_client
+from ingest.index import IndexWriter, NewDocument, decode_vector
 from ingest.pipeline import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,16 +53,20 @@ def vary(text: str, copy: int, rng: random.Random) -> str:
 
 
 def scale_up(settings: Settings, target: int, seed: int = 3) -> int:
-    """Add synthetic copies of the ingested chunks until the index holds target chunks."""
+    """Add synthetic copies of the ingested chunks until the index holds target chunks.
+
+    The copies are committed by the index writer, as ingest commits documents, with
+    their jittered vectors given (so nothing is embedded) and no sentence vectors.
+    """
     rng, noise = random.Random(seed), np.random.default_rng(seed)
     database = Database(settings.resolved_database_url)
-    vectors = VectorIndex(make_chroma_client(settings), settings.collection)
-    stored = vectors._collection.get(include=["embeddings", "documents"])
-    everything = list(zip(stored["ids"], stored["documents"], stored["embeddings"], strict=True))
+    with database.session() as session:
+        rows = session.execute(select(ChunkRow.id, ChunkRow.text, ChunkRow.vector)).all()
     # Copy only the real chunks; synthetic ids start with "s" and a run may already exist.
-    base = [entry for entry in everything if not entry[0].startswith("s")]
-    total = len(everything)
+    base = [(cid, text, decode_vector(blob)) for cid, text, blob in rows if blob and cid[0] != "s"]
+    total = len(rows)
     copy = math.ceil((total - len(base)) / len(base))  # copies made by an earlier call
+    documents = []
     while total < target:
         copy += 1
         meta = DocumentMeta(
@@ -86,35 +89,9 @@ def scale_up(settings: Settings, target: int, seed: int = 3) -> int:
         ]
         jitter = np.asarray([e for _i, _t, e in take]) + noise.normal(0, 0.01, (len(take), 384))
         jitter /= np.linalg.norm(jitter, axis=1, keepdims=True)
-        vectors.add(meta, chunks, jitter.astype(np.float32))
-        with database.session() as session:
-            session.add(
-                DocumentRow(
-                    id=meta.id,
-                    source_path=meta.source_path,
-                    file_name=meta.file_name,
-                    title=meta.title,
-                    doc_type="rutin",
-                    content_hash=meta.content_hash,
-                    size_bytes=0,
-                    chunk_count=len(chunks),
-                )
-            )
-            session.flush()
-            session.add_all(
-                ChunkRow(
-                    id=c.id, document_id=meta.id, ordinal=c.ordinal, section=c.section, text=c.text
-                )
-                for c in chunks
-            )
+        documents.append(NewDocument(meta, chunks, None, 0, jitter.astype(np.float32)))
         total += len(chunks)
-    catalog = Catalog(database)
-    entries = catalog.texts_for_index()
-    generation = catalog.generation() + 1
-    index = LexicalIndex.build([e[0] for e in entries], [e[1] for e in entries], SwedishAnalyzer())
-    index.save(settings.lexical_dir / f"gen-{generation}")
-    with database.session() as session:
-        write_state(session, GENERATION_KEY, str(generation))
+    IndexWriter(settings, database).commit(documents)
     database.dispose()
     return total
 

@@ -212,6 +212,8 @@ class ReadyOut(BaseModel):
     status: Literal["ready", "degraded", "not_ready"]
     generation: int
     documents: int
+    # Passages in use that the vector store does not hold: not ready unless 0.
+    vectors_missing: int = 0
     generator: str
     generator_state: str
     generator_detail: str

@@ -19,11 +19,16 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
 def readyz(components: ComponentsDep) -> JSONResponse:
-    """Report whether the index is loaded and whether generation runs as configured."""
+    """Report whether the index is loaded, complete, and whether generation runs as configured.
+
+    Not ready while the vector store lacks passages the manifest has in use: questions
+    would be refused and logged as gaps that are none.
+    """
     generation = components.catalog.generation()
     documents = len(components.catalog.documents())
     health = components.generator_health()
-    if not generation or not documents:
+    missing = components.retriever.snapshot().missing if generation else 0
+    if not generation or not documents or missing:
         status = "not_ready"
     elif health.state != "ok":
         status = "degraded"
@@ -33,6 +38,7 @@ def readyz(components: ComponentsDep) -> JSONResponse:
         status=status,
         generation=generation,
         documents=documents,
+        vectors_missing=missing,
         generator=health.configured,
         generator_state=health.state,
         generator_detail=health.detail,
