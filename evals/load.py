@@ -37,7 +37,7 @@ from evals.servers import (
     PostgresCluster,
     find_chroma,
     find_postgres_bindir,
-    free_port,
+    serve_process,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,30 +127,7 @@ def start_server(
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "rutinstod",
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    process = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("the server did not become ready")
+    return serve_process(data_dir, workers=workers, extra_env=extra_env)
 
 
 def run(url: str, users: int, seconds: float, max_requests: int, path: str) -> Tally:

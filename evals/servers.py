@@ -49,6 +49,38 @@ def find_postgres_bindir() -> Path | None:
     return max(candidates, key=lambda p: int(p.parent.name), default=None)
 
 
+def serve_process(
+    data_dir: Path,
+    port: int | None = None,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `rutinstod serve` on loopback for a data directory; return it once ready."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "RUTINSTOD_DATA_DIR": str(data_dir), **(extra_env or {})}
+    port = port or free_port()
+    command = [sys.executable, "-m", "rutinstod", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--workers", str(workers)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"the server on port {port} did not become ready")
+
+
 def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> int:
     """Ask a process to stop with SIGTERM, kill it if it does not, and return its exit code."""
     if process.poll() is None:
