@@ -78,6 +78,23 @@ class Settings(BaseSettings):
         25.0, gt=0, description="Files larger than this are refused by ingest and upload."
     )
 
+    # Limits on what one file may cost to read (ingest/limits.py); a file past one fails
+    # with a Swedish message, the rest of the run goes on.
+    max_pages: int = Field(2000, ge=1, description="Pages one PDF may have.")
+    max_text_chars: int = Field(
+        5_000_000, ge=1000, description="Characters of text one file may yield."
+    )
+    max_chunks: int = Field(10_000, ge=1, description="Chunks one file may yield.")
+    max_unpacked_mb: float = Field(
+        100.0, gt=0, description="Size a DOCX (a zip archive) may unpack to."
+    )
+    upload_timeout_seconds: float = Field(
+        120.0, gt=0, description="Time an uploaded file may take to read, in its own process."
+    )
+    upload_memory_mb: int = Field(
+        2048, ge=256, description="Memory (address space) the process reading an upload may use."
+    )
+
     # Retrieval
     top_k: int = Field(6, ge=1, le=50, description="Passages handed to the generator.")
     candidates: int = Field(

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.errors import UnreadableFileError
+from ingest.limits import DEFAULT_LIMITS, ReadLimits
 from ingest.loaders import Block, HeadingTracker, LoadedFile
 
-MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 150
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -61,7 +61,7 @@ def local(element: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def check_zip(data: bytes) -> None:
+def check_zip(data: bytes, max_unpacked: int = DEFAULT_LIMITS.max_unpacked_bytes) -> None:
     """Refuse archives that are not zip files or would unpack to an absurd size."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -70,9 +70,14 @@ def check_zip(data: bytes) -> None:
         raise UnreadableFileError("DOCX-filen är skadad (inte ett giltigt zip-arkiv).") from exc
     unpacked = sum(info.file_size for info in infos)
     packed = max(sum(info.compress_size for info in infos), 1)
-    if unpacked > MAX_DOCX_UNCOMPRESSED or unpacked / packed > MAX_DOCX_RATIO:
+    if unpacked / packed > MAX_DOCX_RATIO:
         raise UnreadableFileError(
             "DOCX-filen packas upp till en orimlig storlek (möjlig zip-bomb) och läses inte."
+        )
+    if unpacked > max_unpacked:
+        raise UnreadableFileError(
+            f"DOCX-filen packas upp till {unpacked / 1024 / 1024:.0f} MB; gränsen är "
+            f"{max_unpacked / 1024 / 1024:.0f} MB."
         )
 
 
@@ -565,11 +570,11 @@ def looks_like_header(grid: list[list[str]]) -> bool:
     )
 
 
-def load_docx(data: bytes) -> LoadedFile:
+def load_docx(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
     """Read a DOCX in body order: headings, lists and tables as the authors wrote them."""
     import docx
 
-    check_zip(data)
+    check_zip(data, limits.max_unpacked_bytes)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for a broken package
@@ -585,4 +590,5 @@ def load_docx(data: bytes) -> LoadedFile:
         "version": props.version,
         "valid_from": props.created.date().isoformat() if props.created else None,
     }
+    limits.check_text(sum(len(block.text) for block in blocks))
     return LoadedFile(blocks, None, {k: v for k, v in properties.items() if v})

@@ -12,6 +12,7 @@ import yaml
 
 from assistant.sentences import LIST_ITEM
 from ingest.errors import UnreadableFileError
+from ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 # A numbered heading such as "3 Handläggning" or "3.1 Kontoutdrag" on a line of its own.
 # PDFs and plain text carry no heading markup, so numbering is what marks a section there.
@@ -107,9 +108,7 @@ def _is_plain_heading(lines: list[str], index: int) -> bool:
         return False
     after = next((x for x in lines[index + 1 :] if x), "").lstrip("*_ ")
     # A wrapped line goes on in lower case on the next line; a heading's text does not.
-    return (
-        bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_ITEM.match(after)
-    )
+    return bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_ITEM.match(after)
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -131,18 +130,18 @@ def _join_lines(lines: list[str]) -> str:
     )
 
 
-def load_pdf(data: bytes) -> LoadedFile:
+def load_pdf(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
     """Read a PDF by its layout: see ingest.pdf, which owns everything PDF."""
     from ingest.pdf import load_pdf as read_pdf_layout
 
-    return read_pdf_layout(data)
+    return read_pdf_layout(data, limits)
 
 
-def load_docx(data: bytes) -> LoadedFile:
+def load_docx(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
     """Read a DOCX: headings, lists, tables and tracked changes as in ingest.docx."""
     from ingest.docx import load_docx as read_docx
 
-    return read_docx(data)
+    return read_docx(data, limits)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -278,7 +277,7 @@ def load_text(data: bytes) -> LoadedFile:
     return LoadedFile(_merge_adjacent(blocks), None, {})
 
 
-LOADERS: dict[str, Callable[[bytes], LoadedFile]] = {
+LOADERS: dict[str, Callable[..., LoadedFile]] = {
     ".pdf": load_pdf,
     ".docx": load_docx,
     ".md": load_markdown,
@@ -289,8 +288,8 @@ LOADERS: dict[str, Callable[[bytes], LoadedFile]] = {
 }
 
 
-def load_file(path: Path, data: bytes) -> LoadedFile:
-    """Pick the loader by file extension and run it on the file's bytes."""
+def load_file(path: Path, data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
+    """Pick the loader by file extension and run it on the file's bytes, within limits."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         kind = path.suffix or "saknas"
@@ -298,4 +297,8 @@ def load_file(path: Path, data: bytes) -> LoadedFile:
         raise UnreadableFileError(f"Okänt filformat ({kind}); stöds: {supported}.")
     if not data.strip():
         raise UnreadableFileError("Filen är tom.")
-    return loader(data)
+    if loader in (load_pdf, load_docx):  # the formats whose size is not their length
+        return loader(data, limits)
+    loaded = loader(data)
+    limits.check_text(sum(len(block.text) for block in loaded.blocks))
+    return loaded

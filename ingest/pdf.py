@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import UnreadableFileError
+from ingest.limits import DEFAULT_LIMITS, ReadLimits
 from ingest.loaders import (
     NUMBERED_HEADING,
     PAGE_FOOTER,
@@ -749,11 +750,12 @@ def _check_with_pypdf(data: bytes) -> tuple[int, str]:
     return pages, title
 
 
-def load_pdf(data: bytes) -> LoadedFile:
+def load_pdf(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
     """Read a PDF by its layout into blocks under their headings, with page numbers."""
     import pypdfium2 as pdfium
 
     pages, title = _check_with_pypdf(data)
+    limits.check_pages(pages)
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -783,6 +785,7 @@ def load_pdf(data: bytes) -> LoadedFile:
     _classify(paragraphs, body_size)
     ocr_errors: list[str] = []
     blocks = _blocks(data, paragraphs, [not segments for segments, _ in raw_pages], ocr_errors)
+    limits.check_text(sum(len(block.text) for block in blocks))
     if not any(block.text.strip() for block in blocks):
         if ocr_errors:
             raise UnreadableFileError(f"PDF-filen innehåller ingen text. {ocr_errors[0]}")

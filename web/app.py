@@ -18,6 +18,7 @@ from assistant.components import Components
 from assistant.config import Settings
 from assistant.privacy import RedactingFilter
 from ingest.pipeline import Ingestor
+from ingest.uploads import remove_staged
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
 from web.routes import chat, documents, gaps, health, pages
@@ -118,6 +119,8 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         built.warm_up()
         app.state.components = built
         app.state.ingestor = Ingestor(settings, built.database, vectors=built.vectors)
+        if leftovers := remove_staged(settings):
+            log.info("Removed %d upload files left by a server that was stopped", leftovers)
         # Answers run in worker threads; with many at once they fight over the GIL and
         # the event loop waits its turn too, so a few run and the rest queue here.
         app.state.answer_limiter = anyio.CapacityLimiter(settings.answer_threads)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
-import re
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, UploadFile
@@ -12,13 +11,13 @@ from fastapi.responses import FileResponse
 
 from assistant.database import DocumentRow
 from assistant.privacy import redact
-from ingest.loaders import LOADERS
+from ingest.errors import UnreadableFileError
 from ingest.lock import IngestLockedError
+from ingest.uploads import UploadRefused, accept_upload
 from web.deps import CaseworkerDep, CatalogDep, IngestorDep, RoutineGroupDep, SettingsDep
 from web.schemas import DocumentOut, IngestFailureOut, UploadOut
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
-UPLOAD_TYPES = {".pdf", ".docx", ".md", ".markdown", ".html", ".htm"}
 
 
 def shown(text: str) -> str:
@@ -71,7 +70,8 @@ def document_file(document_id: str, catalog: CatalogDep, _roles: CaseworkerDep) 
     if row is None:
         raise HTTPException(404, "Dokumentet finns inte.")
     path = Path(row.source_path)
-    if not path.is_file():
+    # The path was resolved at ingest: a file swapped for a link since then is not served.
+    if not path.is_file() or path.resolve() != path:
         raise HTTPException(404, "Originalfilen finns inte längre på sin plats.")
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if path.suffix.lower() in {".md", ".markdown", ".txt"}:
@@ -89,51 +89,33 @@ def document_file(document_id: str, catalog: CatalogDep, _roles: CaseworkerDep) 
     )
 
 
-def safe_name(name: str) -> str:
-    """Reduce an uploaded file name to a safe base name."""
-    base = Path(name.replace("\\", "/")).name
-    cleaned = re.sub(r"[^\w.\- ]", "_", base, flags=re.UNICODE).strip(" .")
-    return cleaned[:120] or "dokument"
-
-
 @router.post("", response_model=UploadOut)
 def upload(
-    file: UploadFile, settings: SettingsDep, ingestor: IngestorDep, _roles: RoutineGroupDep
+    file: UploadFile,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    ingestor: IngestorDep,
+    _roles: RoutineGroupDep,
 ) -> UploadOut:
-    """Store an uploaded document and ingest it right away (its name redacted first)."""
-    name = safe_name(redact(file.filename or "").text)
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_TYPES or suffix not in LOADERS:
-        raise HTTPException(415, "Filtypen stöds inte; ladda upp PDF, DOCX, Markdown eller HTML.")
+    """Store an uploaded document and ingest it, replacing the document of the same name."""
     limit = int(settings.max_file_mb * 1024 * 1024)
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"Filen är större än gränsen {settings.max_file_mb:g} MB.")
-    settings.files_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.files_dir / name
-    partial = target.with_name(f".{name}.partial")
-    partial.write_bytes(data)
-    previous = target.read_bytes() if target.exists() else None
-    partial.replace(target)
     try:
-        summary = ingestor.run([target], progress=False)
+        result = accept_upload(settings, ingestor, catalog.documents(), file.filename or "", data)
+    except UploadRefused as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
     except IngestLockedError as exc:
         raise HTTPException(409, str(exc)) from exc
-    outcome = summary.outcomes[0]
-    if outcome.status == "failed":
-        if previous is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_bytes(previous)
-        raise HTTPException(422, f"Filen kunde inte läsas in: {shown(outcome.message)}")
-    from assistant.schemas import document_id
-
+    except UnreadableFileError as exc:
+        raise HTTPException(422, f"Filen kunde inte läsas in: {shown(str(exc))}") from exc
     return UploadOut(
-        file_name=name,
-        status=outcome.status,
-        message=shown(outcome.message),
-        chunks=outcome.chunks,
-        document_id=document_id(str(target.resolve())),
+        file_name=result.file_name,
+        status=result.status,
+        message="",
+        chunks=result.chunks,
+        document_id=result.document_id,
     )
 
 
