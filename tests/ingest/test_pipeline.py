@@ -100,6 +100,11 @@ def test_bad_file_fails_alone_and_keeps_previous_version(
         names = {d.file_name for d in components.catalog.documents()}
         assert "tand.pdf" in names, "a file that broke keeps its last good version"
         assert {f.file_name for f in components.catalog.failures()} == {"tand.pdf", "tom.md"}
+        (small_corpus / "rutiner" / "tom.md").unlink()
+        ingest(settings, [small_corpus], progress=False)
+        assert {f.file_name for f in components.catalog.failures()} == {"tand.pdf"}, (
+            "the failure of a file that is gone is forgotten"
+        )
     finally:
         components.close()
 
