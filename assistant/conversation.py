@@ -23,6 +23,7 @@ from typing import Any
 
 from assistant.focus import word_set
 from assistant.lexical import SwedishAnalyzer
+from assistant.numbers import alternation, number_words
 
 # Openings and pronouns that make a question lean on the turn before it.
 FOLLOW_UP = re.compile(
@@ -34,10 +35,10 @@ FOLLOW_UP = re.compile(
 OPENING = re.compile(r"^\s*(?:(?:och|men|eller|än|så|då|i så fall)\b[\s,]*)+", re.IGNORECASE)
 MAX_FOLLOW_UP_WORDS = 10
 CARRIED_WORDS = 6
-COUNT_WORDS = word_set("noll en ett två tre fyra fem sex sju åtta nio tio elva tolv")
+COUNT_WORDS = number_words(0, 12)
 COUNTED = re.compile(
     r"\b(?P<n>\d{1,3}(?:[ \u00a0]\d{3})+|\d+|"
-    + "|".join(sorted(COUNT_WORDS, key=len, reverse=True))
+    + alternation(COUNT_WORDS)
     + r")\s+(?P<noun>[^\W\d_]+)",
     re.IGNORECASE,
 )

@@ -19,13 +19,11 @@ from assistant.answerability import AnswerabilityModel, QuestionWords, Signals
 from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
+from assistant.numbers import alternation, number_words
 from assistant.prompts import INGET_SVAR
 from assistant.sentences import split_sentence_lines
 
-NUMBER_WORDS = (
-    r"\d|\b(en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio|"
-    r"hundra|halva?|dubbla)\b"
-)
+NUMBER_WORDS = rf"\d|\b({alternation(number_words(1, 100))}|halva?|dubbla)\b"
 # A question that asks for an amount, a time, a count, a person or a number can only be
 # answered by a sentence that has one: this is what turns down near misses, where the
 # topic is covered but the asked fact is not.
@@ -69,7 +67,7 @@ ANSWER_TYPES = tuple(
 MAX_EMBEDDED = 12
 # A number, as digits or a word from two up, and the noun it counts.
 COUNTED = re.compile(
-    r"\b(?P<n>\d{1,3}|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)\s+(?P<noun>[^\W\d_]{3,})",
+    rf"\b(?P<n>\d{{1,3}}|{alternation(number_words(2, 12))})\s+(?P<noun>[^\W\d_]{{3,}})",
     re.IGNORECASE,
 )
 # A sentence that opens with one of these leans on the one before it: a rule's

@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.lexical import TOKEN, SwedishAnalyzer
+from assistant.numbers import number_words
 from assistant.wordclass import WordClasses
 
 
@@ -51,10 +52,7 @@ INFLECTIONS = word_set("e en et er ar or n na t s es ens ets ers erna arna orna 
 MIN_INFLECTED = 6
 SENTENCE_BOUND = frozenset({SENTENCE, COUNT})
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-COUNT_WORDS = word_set(
-    """två tre fyra fem sex sju åtta nio tio elva tolv tretton fjorton femton sexton
-    sjutton arton nitton tjugo trettio fyrtio femtio hundra"""
-)
+COUNT_WORDS = number_words(2, 100)
 
 AMOUNT_QUESTION = re.compile(
     r"\b(hur mycket|vilket belopp|vilken summa|i kronor|hur stort belopp|kostar|kosta)\b",

@@ -22,6 +22,8 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
+from assistant.numbers import CARDINALS, number_words
+
 TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+", re.UNICODE)
 # Question words and chat filler that say nothing about the topic.
 EXTRA_STOPWORDS = {
@@ -60,27 +62,9 @@ EXTRA_STOPWORDS = {
 }
 STOPWORDS = frozenset(STOPWORDS_SWEDISH) | EXTRA_STOPWORDS
 MIN_PART = 3
-NUMBER_WORDS = {
-    word: str(value)
-    for value, words in enumerate(
-        (
-            "",
-            "en ett",
-            "två",
-            "tre",
-            "fyra",
-            "fem",
-            "sex",
-            "sju",
-            "åtta",
-            "nio",
-            "tio",
-            "elva",
-            "tolv",
-        ),
-    )
-    for word in words.split()
-}
+# "tre barn" is indexed and searched as "3 barn" (one to twelve: "en" is also an article,
+# so it becomes the term "1" beside its own).
+NUMBER_WORDS = {word: str(CARDINALS[word]) for word in number_words(1, 12)}
 MIN_COMPOUND = 7
 
 
