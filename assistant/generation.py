@@ -271,8 +271,12 @@ class OpenAIGenerator(ChatBackend):
             raise BackendError("/models svarade utan data[].id") from exc
 
     def _send(self, messages: list[dict[str, str]]) -> Iterator[str]:
-        body = {"model": self.model, "messages": messages, "temperature": 0}
-        body["stream"] = self.streamed
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": 0,
+            "stream": self.streamed,
+        }
         with self._client.stream("POST", "chat/completions", json=body) as response:
             if response.status_code >= 400:
                 response.read()
