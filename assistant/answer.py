@@ -261,7 +261,7 @@ class AnswerPipeline:
                 answer=response.answer,
                 answered=response.answered,
                 generator=response.generator,
-                citations=[c.as_dict() for c in response.citations],
+                citations=[c.receipt() for c in response.citations],
             )
         )
 

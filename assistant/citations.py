@@ -69,6 +69,19 @@ class Citation:
             shown["ocr_confidence"] = round(p.ocr_confidence, 4)
         return shown
 
+    def receipt(self) -> dict[str, object]:
+        """Return the citation as stored with the answer: also the document version it rests on.
+
+        The version, content hash and chunk are those the passage was read from when
+        the answer was given, so the receipt still shows them after the routine changes.
+        """
+        p = self.passage
+        return self.as_dict() | {
+            "version": p.version,
+            "content_hash": p.content_hash,
+            "chunk_id": p.chunk_id,
+        }
+
 
 def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:
     """Split an answer into sentences, each with the citation numbers it carries."""

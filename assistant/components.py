@@ -15,8 +15,38 @@ from assistant.database import Database
 from assistant.embeddings import E5Embedder
 from assistant.extractive import ExtractiveGenerator
 from assistant.gaps import GapLog
-from assistant.generation import FallbackGenerator, Generator, GeneratorHealth, OllamaGenerator
+from assistant.generation import (
+    ChatBackend,
+    FallbackGenerator,
+    Generator,
+    GeneratorHealth,
+    OllamaGenerator,
+    OpenAIGenerator,
+)
 from assistant.retrieval import HybridRetriever
+
+
+def build_chat_backend(
+    settings: Settings, transport: httpx.BaseTransport | None = None
+) -> ChatBackend:
+    """Return the configured LLM backend (ollama or openai)."""
+    if settings.generator == "openai":
+        return OpenAIGenerator(
+            settings.openai_base_url,
+            settings.openai_model,
+            settings.openai_api_key,
+            timeout=settings.openai_timeout,
+            retries=settings.openai_retries,
+            stream=settings.openai_stream,
+            transport=transport,
+        )
+    return OllamaGenerator(
+        settings.ollama_host,
+        settings.ollama_model,
+        timeout=settings.ollama_timeout,
+        retries=settings.ollama_retries,
+        transport=transport,
+    )
 
 
 def build_generator(
@@ -25,7 +55,7 @@ def build_generator(
     embedder: E5Embedder,
     transport: httpx.BaseTransport | None = None,
 ) -> Generator:
-    """Return the configured generator; Ollama always falls back to the extractive one."""
+    """Return the configured generator; an LLM always falls back to the extractive one."""
     extractive = ExtractiveGenerator(
         retriever.analyzer,
         embedder.embed_sentences,
@@ -37,14 +67,7 @@ def build_generator(
     )
     if settings.generator == "extractive":
         return extractive
-    ollama = OllamaGenerator(
-        settings.ollama_host,
-        settings.ollama_model,
-        timeout=settings.ollama_timeout,
-        retries=settings.ollama_retries,
-        transport=transport,
-    )
-    return FallbackGenerator(ollama, extractive)
+    return FallbackGenerator(build_chat_backend(settings, transport), extractive)
 
 
 @dataclass
@@ -65,7 +88,11 @@ class Components:
     def build(
         cls, settings: Settings, ollama_transport: httpx.BaseTransport | None = None
     ) -> Components:
-        """Open the database and vector store, load the model, assemble the pipeline."""
+        """Open the database and vector store, load the model, assemble the pipeline.
+
+        ollama_transport, for tests, replaces the HTTP transport of the LLM backend
+        (Ollama or OpenAI-compatible).
+        """
         from assistant.store import open_vector_index
 
         database = Database(settings.resolved_database_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -127,8 +127,10 @@ class Settings(BaseSettings):
     )
 
     # Generation
-    generator: Literal["extractive", "ollama"] = Field(
-        "extractive", description="Answer generator: extractive (embedded) or ollama."
+    generator: Literal["extractive", "ollama", "openai"] = Field(
+        "extractive",
+        description="Answer generator: extractive (embedded), ollama or openai "
+        "(an OpenAI-compatible server).",
     )
     ollama_host: str = Field(
         "http://127.0.0.1:11434",
@@ -138,6 +140,26 @@ class Settings(BaseSettings):
     ollama_model: str = Field("llama3.1:8b", description="Ollama model name.")
     ollama_timeout: float = Field(60.0, gt=0, description="Seconds before an Ollama call fails.")
     ollama_retries: int = Field(1, ge=0, le=5, description="Retries of a failed Ollama call.")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8080/v1",
+        description="Base URL of an OpenAI-compatible server, up to and including /v1 "
+        "(vLLM, llama.cpp's llama-server, a hosted service).",
+    )
+    openai_model: str = Field(
+        "", description="Model name sent to the OpenAI-compatible server; required for openai."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the OpenAI-compatible server; never logged."
+    )
+    openai_timeout: float = Field(
+        60.0, gt=0, description="Seconds before a call to the OpenAI-compatible server fails."
+    )
+    openai_retries: int = Field(
+        1, ge=0, le=5, description="Retries of a failed call to the OpenAI-compatible server."
+    )
+    openai_stream: bool = Field(
+        True, description="Ask the OpenAI-compatible server to stream (false: one JSON reply)."
+    )
     max_answer_sentences: int = Field(
         4, ge=1, le=12, description="Sentences in an extractive answer."
     )
@@ -198,6 +220,13 @@ class Settings(BaseSettings):
                 f"host {self.host} with only RUTINSTOD_AUTH_HEADER needs RUTINSTOD_TRUSTED_PROXIES "
                 "(the proxy's address) or RUTINSTOD_AUTH_HEADER_SECRET"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _openai_needs_model(self) -> Settings:
+        """Refuse the openai generator without a model name to ask for."""
+        if self.generator == "openai" and not self.openai_model.strip():
+            raise ValueError("RUTINSTOD_GENERATOR=openai needs RUTINSTOD_OPENAI_MODEL")
         return self
 
     @property

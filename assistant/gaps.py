@@ -102,6 +102,14 @@ class GapLog:
         with self.database.session() as session:
             session.add(row)
 
+    def answer(self, answer_id: str) -> AnswerRow:
+        """Return a stored answer with the receipts of its citations."""
+        with self.database.session() as session:
+            row = session.get(AnswerRow, answer_id)
+        if row is None:
+            raise UnknownAnswerError(answer_id)
+        return row
+
     def last_answer(self, conversation_id: str) -> str | None:
         """Return the answer given last in a conversation, if any."""
         with self.database.session() as session:

@@ -30,6 +30,7 @@ NOTICE_REDACTED = (
 NOTICE_OLLAMA_DOWN = (
     "Språkmodellen (Ollama) svarar inte just nu. Svaret består därför av utdrag ur rutinerna."
 )
+NOTICE_LLM_DOWN = "Språkmodellen svarar inte just nu. Svaret består därför av utdrag ur rutinerna."
 
 # Why: the model must stay inside the passages, cite each claim with the passage's
 # number, and say INGET_SVAR rather than fill a gap from general knowledge, because a

@@ -287,6 +287,8 @@ class HybridRetriever:
                     ranks=ranks,
                     sentence_vectors=decode_vectors(view.chunk.sentence_vectors),
                     ocr_confidence=view.chunk.ocr_confidence,
+                    version=doc.version,
+                    content_hash=doc.content_hash,
                 )
             )
         return passages

@@ -83,6 +83,9 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
     sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
     ocr_confidence: float | None = None  # set when the text was read from a scan by OCR
+    # The document's version and content hash when it was retrieved: an answer's receipt.
+    version: str | None = None
+    content_hash: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """Return the passage as the JSON object `rutinstod search --json` prints."""

@@ -67,6 +67,32 @@ class CitationOut(BaseModel):
     )
 
 
+class ReceiptCitationOut(CitationOut):
+    """A stored answer's citation, with the document version it rested on."""
+
+    version: str | None = Field(
+        None, description="Dokumentets version när svaret gavs (saknas för äldre svar)."
+    )
+    content_hash: str | None = Field(
+        None,
+        description="SHA-256 av dokumentets fil och metadatafil när svaret gavs "
+        "(saknas för äldre svar).",
+    )
+
+
+class AnswerOut(BaseModel):
+    """A stored answer with its citations' receipts."""
+
+    id: str
+    conversation_id: str
+    question: str
+    answer: str
+    answered: bool
+    generator: str
+    created_at: str
+    citations: list[ReceiptCitationOut]
+
+
 class NearestOut(BaseModel):
     """A document close to an unanswered question."""
 

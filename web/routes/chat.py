@@ -1,4 +1,4 @@
-"""Chat and feedback endpoints."""
+"""Chat, stored answers and feedback."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from assistant.answer import AnswerPipeline
 from assistant.gaps import UnknownAnswerError
 from web.deps import AnswerLimiterDep, CaseworkerDep, GapLogDep, PipelineDep
-from web.schemas import ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
+from web.schemas import AnswerOut, ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = logging.getLogger(__name__)
@@ -76,6 +76,25 @@ def chat_stream(
         stream_events(pipeline, body, limiter),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/answers/{answer_id}", response_model=AnswerOut, responses={404: {}})
+def stored_answer(answer_id: str, gaps: GapLogDep, _roles: CaseworkerDep) -> AnswerOut:
+    """Return an answer as given, with the document version each citation rested on."""
+    try:
+        row = gaps.answer(answer_id)
+    except UnknownAnswerError:
+        raise HTTPException(404, "Svaret finns inte.") from None
+    return AnswerOut(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        question=row.question,
+        answer=row.answer,
+        answered=row.answered,
+        generator=row.generator,
+        created_at=row.created_at.isoformat(timespec="seconds"),
+        citations=row.citations or [],
     )
 
 
