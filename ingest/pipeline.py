@@ -180,9 +180,9 @@ class Ingestor:
     def _record_failures(self, summary: IngestSummary) -> None:
         """Keep the last error of each failed file; forget it once it ingests or is gone."""
         with self.database.session() as session:
-            for row in session.scalars(select(IngestFailureRow)).all():
-                if not Path(row.source_path).exists():
-                    session.delete(row)
+            for stale in session.scalars(select(IngestFailureRow)).all():
+                if not Path(stale.source_path).exists():
+                    session.delete(stale)
             for outcome in summary.outcomes:
                 key = str(outcome.path.resolve())
                 row = session.get(IngestFailureRow, key)
