@@ -172,9 +172,9 @@ class AuditLog:
         return hmac.new(self.key, secret.encode(), hashlib.sha256).hexdigest()[:20]
 
     def record(
-        self, actor: Actor, action: str, target: str | None = None, **detail: object
+        self, actor: Actor, action: str, target: str | None = None, /, **detail: object
     ) -> None:
-        """Append one event."""
+        """Append one event; detail holds ids, counts and flags, never free text."""
         with self.database.session() as session:
             session.add(
                 AuditEventRow(
@@ -226,7 +226,7 @@ class Auditor:
     log: AuditLog
     actor: Actor
 
-    def record(self, action: str, target: str | None = None, **detail: object) -> None:
+    def record(self, action: str, target: str | None = None, /, **detail: object) -> None:
         """Append one event by this actor."""
         self.log.record(self.actor, action, target, **detail)
 

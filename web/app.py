@@ -20,7 +20,8 @@ from assistant.privacy import RedactingFilter
 from ingest.pipeline import Ingestor
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
-from web.routes import chat, documents, gaps, health, pages
+from web.purging import start_purging, stop_purging
+from web.routes import audit, chat, documents, gaps, health, pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -126,7 +127,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
                 "Ingen inloggning är konfigurerad: alla har alla roller. "
                 "Servern ska då bara lyssna på localhost."
             )
+        purging = start_purging(built, settings)
         yield
+        await stop_purging(purging)
         if components is None:
             built.close()
 
@@ -145,7 +148,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     install_docs(app)
-    for module in (health, chat, gaps, documents, pages):
+    for module in (health, chat, gaps, documents, audit, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -10,11 +10,19 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
+from assistant import audit
 from assistant.database import DocumentRow
 from assistant.privacy import redact
 from ingest.loaders import LOADERS
 from ingest.lock import IngestLockedError
-from web.deps import CaseworkerDep, CatalogDep, IngestorDep, RoutineGroupDep, SettingsDep
+from web.deps import (
+    AuditorDep,
+    CaseworkerDep,
+    CatalogDep,
+    IngestorDep,
+    RoutineGroupDep,
+    SettingsDep,
+)
 from web.schemas import DocumentOut, IngestFailureOut, UploadOut
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -98,7 +106,11 @@ def safe_name(name: str) -> str:
 
 @router.post("", response_model=UploadOut)
 def upload(
-    file: UploadFile, settings: SettingsDep, ingestor: IngestorDep, _roles: RoutineGroupDep
+    file: UploadFile,
+    settings: SettingsDep,
+    ingestor: IngestorDep,
+    auditor: AuditorDep,
+    _roles: RoutineGroupDep,
 ) -> UploadOut:
     """Store an uploaded document and ingest it right away (its name redacted first)."""
     name = safe_name(redact(file.filename or "").text)
@@ -128,12 +140,14 @@ def upload(
         raise HTTPException(422, f"Filen kunde inte läsas in: {shown(outcome.message)}")
     from assistant.schemas import document_id
 
+    uploaded = document_id(str(target.resolve()))
+    auditor.record(audit.DOCUMENT_UPLOADED, uploaded, file_name=name, status=outcome.status)
     return UploadOut(
         file_name=name,
         status=outcome.status,
         message=shown(outcome.message),
         chunks=outcome.chunks,
-        document_id=document_id(str(target.resolve())),
+        document_id=uploaded,
     )
 
 
@@ -143,6 +157,7 @@ def retire(
     catalog: CatalogDep,
     settings: SettingsDep,
     ingestor: IngestorDep,
+    auditor: AuditorDep,
     _roles: RoutineGroupDep,
 ) -> None:
     """Take a document out of the index; an uploaded copy is deleted too."""
@@ -154,5 +169,8 @@ def retire(
     except IngestLockedError as exc:
         raise HTTPException(409, str(exc)) from exc
     path = Path(row.source_path)
-    if path.parent.resolve() == settings.files_dir.resolve():
+    uploaded = path.parent.resolve() == settings.files_dir.resolve()
+    if uploaded:
         path.unlink(missing_ok=True)
+    action = audit.DOCUMENT_DELETED if uploaded else audit.DOCUMENT_RETIRED
+    auditor.record(action, document_id, file_name=shown(row.file_name))
