@@ -203,6 +203,43 @@ def run(
     serve(host=None, port=None, workers=1, data_dir=data_dir)
 
 
+@app.command()
+def purge(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; remove nothing.")
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Remove records past their retention period (gallring), counted per kind."""
+    from assistant.audit import COMMAND_LINE, AuditLog
+    from assistant.database import Database
+    from assistant.retention import KIND_LABELS
+    from assistant.retention import purge as run_purge
+
+    settings = load_settings(data_dir)
+    database = Database(settings.resolved_database_url)
+    try:
+        audit = AuditLog(database, settings.audit_key)
+        report = run_purge(database, settings.retention, audit, COMMAND_LINE, dry_run=dry_run)
+    finally:
+        database.dispose()
+    periods = settings.retention
+    typer.echo(
+        "Bevarandetider i dagar (0 = bevaras): "
+        f"frågor och svar {periods.answers}, samtal {periods.conversations}, "
+        f"luckor {periods.gaps}, omdömen {periods.feedback}, exporter {periods.exports}, "
+        f"händelselogg {periods.audit}."
+    )
+    typer.echo("Skulle gallras:" if dry_run else "Gallrat:")
+    for kind, label in KIND_LABELS.items():
+        typer.echo(f"  {label}: {report.counts[kind]}")
+    typer.echo(
+        f"Inget har raderats (--dry-run); {report.total} poster skulle gallras."
+        if dry_run
+        else f"Totalt {report.total} poster gallrade. Gallringen är loggad i händelseloggen."
+    )
+
+
 app.command("eval")(eval_command)
 app.add_typer(gaps_app, name="gaps", help="The routine group's gap log.")
 

@@ -9,6 +9,7 @@ import httpx
 
 from assistant.answer import AnswerPipeline, Thresholds
 from assistant.answerability import MODEL_FILE, AnswerabilityModel
+from assistant.audit import AuditLog
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.database import Database
@@ -83,6 +84,7 @@ class Components:
     gaps: GapLog
     generator: Generator
     pipeline: AnswerPipeline
+    audit: AuditLog
 
     @classmethod
     def build(
@@ -112,7 +114,16 @@ class Components:
         thresholds = Thresholds(settings.min_dense_score, settings.top_k, settings.history_turns)
         pipeline = AnswerPipeline(retriever, generator, gaps, thresholds, retriever.analyzer)
         return cls(
-            settings, database, catalog, embedder, vectors, retriever, gaps, generator, pipeline
+            settings,
+            database,
+            catalog,
+            embedder,
+            vectors,
+            retriever,
+            gaps,
+            generator,
+            pipeline,
+            audit=AuditLog(database, settings.audit_key),
         )
 
     def warm_up(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,18 @@ def _is_loopback(address: str) -> bool:
         return ipaddress.ip_network(address.strip(), strict=False).is_loopback
     except ValueError:
         return False
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Days each kind of record is kept before the purge removes it; 0 keeps it for ever."""
+
+    answers: int
+    conversations: int
+    gaps: int
+    feedback: int
+    exports: int
+    audit: int
 
 
 class Settings(BaseSettings):
@@ -191,6 +204,52 @@ class Settings(BaseSettings):
         "role header is believed only with it, from any address.",
     )
 
+    auth_user_header: str | None = Field(
+        None,
+        description="Trusted reverse-proxy header carrying the user's name (e.g. X-Remote-User); "
+        "the audit log keeps only its keyed hash.",
+    )
+
+    # Audit log and retention (gallring): days each kind of record is kept, 0 for ever.
+    audit_key: str | None = Field(
+        None,
+        description="Secret for the keyed hash (HMAC-SHA-256) that names a token or proxy user "
+        "in the audit log; default a random key created once and kept in the database.",
+    )
+    retention_answers_days: int = Field(
+        365, ge=0, description="Days questions (redacted) and answers are kept; 0 keeps them."
+    )
+    retention_conversations_days: int = Field(
+        30,
+        ge=0,
+        description="Days after its last question that a conversation's questions stay linked "
+        "to each other (follow-ups); then each answer stands alone. 0 keeps the links.",
+    )
+    retention_gaps_days: int = Field(
+        730,
+        ge=0,
+        description="Days gaps are kept, except in topics marked to keep; a topic left "
+        "without gaps goes too. 0 keeps them.",
+    )
+    retention_feedback_days: int = Field(
+        365, ge=0, description="Days feedback on answers is kept; 0 keeps it."
+    )
+    retention_exports_days: int = Field(
+        730,
+        ge=0,
+        description="Days the audit log's records of exports (who exported what) are kept; "
+        "0 keeps them.",
+    )
+    retention_audit_days: int = Field(
+        730, ge=0, description="Days the other audit log events are kept; 0 keeps them."
+    )
+    retention_purge_hours: float = Field(
+        24.0,
+        ge=0,
+        description="Hours between the server's purges (the first runs at start); 0 turns "
+        "the server's purge off, `rutinstod purge` still works.",
+    )
+
     @field_validator("caseworker_tokens", "routine_group_tokens")
     @classmethod
     def _long_tokens(cls, tokens: list[str]) -> list[str]:
@@ -228,6 +287,26 @@ class Settings(BaseSettings):
         if self.generator == "openai" and not self.openai_model.strip():
             raise ValueError("RUTINSTOD_GENERATOR=openai needs RUTINSTOD_OPENAI_MODEL")
         return self
+
+    @property
+    def retention(self) -> Retention:
+        """Return the retention periods as one group."""
+        return Retention(
+            answers=self.retention_answers_days,
+            conversations=self.retention_conversations_days,
+            gaps=self.retention_gaps_days,
+            feedback=self.retention_feedback_days,
+            exports=self.retention_exports_days,
+            audit=self.retention_audit_days,
+        )
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_audit_key(cls, key: str | None) -> str | None:
+        """Refuse an audit key short enough to guess."""
+        if key is not None and len(key) < MIN_TOKEN_CHARS:
+            raise ValueError(f"the audit key needs at least {MIN_TOKEN_CHARS} characters")
+        return key
 
     @property
     def resolved_database_url(self) -> str:

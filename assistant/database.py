@@ -1,4 +1,4 @@
-"""SQLAlchemy engine and tables: the index manifest, answers, feedback and the gap log."""
+"""SQLAlchemy engine and tables: the index manifest, answers, feedback, the gap log and audit."""
 
 from __future__ import annotations
 
@@ -137,6 +137,8 @@ class GapTopicRow(Base):
     centroid: Mapped[list[float] | None] = mapped_column(JSON)
     size: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # kept by the retention purge, with its gaps, however old they are
+    keep: Mapped[bool | None] = mapped_column(default=False)
 
 
 class GapRow(Base):
@@ -159,6 +161,24 @@ class GapRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+
+
+class AuditEventRow(Base):
+    """Who did what and when; rows are only ever added (assistant/audit.py), or purged."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+    # kind:id, stable and non-reversible (a keyed hash of a token, an OIDC subject, ...)
+    actor: Mapped[str] = mapped_column(String(160), index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str | None] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    target: Mapped[str | None] = mapped_column(String(160))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 def make_engine(url: str) -> Engine:

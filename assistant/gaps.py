@@ -42,6 +42,7 @@ class GapUpdate:
     owner: str | None = None
     note: str | None = None
     resolving_document: str | None = None
+    keep: bool | None = None  # topics only: kept by the retention purge
 
 
 def new_id() -> str:
@@ -263,6 +264,7 @@ class GapLog:
             if topic is None:
                 raise UnknownGapError(topic_id)
             apply_update(topic, update)
+            topic.keep = topic.keep if update.keep is None else update.keep
             topic.updated_at = utcnow()
             for row in session.scalars(select(GapRow).where(GapRow.topic_id == topic_id)):
                 apply_update(row, update)

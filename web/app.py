@@ -21,7 +21,8 @@ from ingest.pipeline import Ingestor
 from ingest.uploads import remove_staged
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
-from web.routes import chat, documents, gaps, health, pages
+from web.purging import start_purging, stop_purging
+from web.routes import audit, chat, documents, gaps, health, pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -129,7 +130,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
                 "Ingen inloggning är konfigurerad: alla har alla roller. "
                 "Servern ska då bara lyssna på localhost."
             )
+        purging = start_purging(built, settings)
         yield
+        await stop_purging(purging)
         if components is None:
             built.close()
 
@@ -148,7 +151,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     install_docs(app)
-    for module in (health, chat, gaps, documents, pages):
+    for module in (health, chat, gaps, documents, audit, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -8,11 +8,16 @@ from anyio import CapacityLimiter
 from fastapi import Depends, Request
 
 from assistant.answer import AnswerPipeline
+from assistant.audit import AuditLog, Auditor
 from assistant.catalog import Catalog
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.gaps import GapLog
-from web.auth import CASEWORKER, ROUTINE_GROUP, require, require_page
+from web.auth import CASEWORKER, ROUTINE_GROUP, require, require_page, resolve_roles
+from web.identity import actor_for
+
+# Roles that may read the audit log; `admin` arrives with named users.
+AUDIT_ROLES = frozenset({ROUTINE_GROUP, "admin"})
 
 
 def get_components(request: Request) -> Components:
@@ -50,6 +55,17 @@ def get_ingestor(request: Request) -> Any:
     return request.app.state.ingestor
 
 
+def get_audit(request: Request) -> AuditLog:
+    """Return the audit log."""
+    return get_components(request).audit
+
+
+def get_auditor(request: Request) -> Auditor:
+    """Return the audit log bound to the caller."""
+    audit = get_audit(request)
+    return audit.bind(actor_for(request, get_settings(request), audit))
+
+
 def caseworker(request: Request) -> frozenset[str]:
     """Require the caseworker role."""
     return require(request, get_settings(request), CASEWORKER)
@@ -58,6 +74,18 @@ def caseworker(request: Request) -> frozenset[str]:
 def routine_group(request: Request) -> frozenset[str]:
     """Require the routine-group role."""
     return require(request, get_settings(request), ROUTINE_GROUP)
+
+
+def audit_reader(request: Request) -> frozenset[str]:
+    """Require a role that may read the audit log."""
+    roles = resolve_roles(request, get_settings(request))
+    return roles if roles & AUDIT_ROLES else require(request, get_settings(request), ROUTINE_GROUP)
+
+
+def audit_reader_page(request: Request) -> frozenset[str]:
+    """Require a role that may read the audit log, for its page."""
+    roles = resolve_roles(request, get_settings(request))
+    return roles if roles & AUDIT_ROLES else routine_group_page(request)
 
 
 def caseworker_page(request: Request) -> frozenset[str]:
@@ -81,3 +109,7 @@ CaseworkerDep = Annotated[frozenset[str], Depends(caseworker)]
 RoutineGroupDep = Annotated[frozenset[str], Depends(routine_group)]
 CaseworkerPageDep = Annotated[frozenset[str], Depends(caseworker_page)]
 RoutineGroupPageDep = Annotated[frozenset[str], Depends(routine_group_page)]
+AuditLogDep = Annotated[AuditLog, Depends(get_audit)]
+AuditorDep = Annotated[Auditor, Depends(get_auditor)]
+AuditReaderDep = Annotated[frozenset[str], Depends(audit_reader)]
+AuditReaderPageDep = Annotated[frozenset[str], Depends(audit_reader_page)]

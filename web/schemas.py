@@ -170,6 +170,12 @@ class GapPatch(BaseModel):
     resolving_document: str | None = Field(None, max_length=500)
 
 
+class TopicPatch(GapPatch):
+    """A gap's fields, and whether the retention purge keeps the topic."""
+
+    keep: bool | None = Field(None, description="Spara ämnet och dess luckor vid gallring.")
+
+
 class TopicOut(BaseModel):
     """A group of similar gaps with its workflow state."""
 
@@ -185,6 +191,7 @@ class TopicOut(BaseModel):
     examples: list[str]
     nearest: list[NearestOut]
     gap_ids: list[str]
+    keep: bool = False
 
 
 class TopicStatusOut(BaseModel):
@@ -195,6 +202,7 @@ class TopicStatusOut(BaseModel):
     owner: str | None
     note: str | None
     resolving_document: str | None
+    keep: bool = False
 
 
 class DocumentOut(BaseModel):
@@ -243,3 +251,27 @@ class ReadyOut(BaseModel):
     generator: str
     generator_state: str
     generator_detail: str
+
+
+class AuditEventOut(BaseModel):
+    """One audit log event: who (kind:id, role, name for named users), what, when."""
+
+    id: int
+    occurred_at: str
+    actor: str
+    actor_kind: str
+    actor_name: str | None
+    role: str | None
+    action: str
+    action_label: str
+    target: str | None
+    detail: dict[str, object]
+
+
+class AuditPageOut(BaseModel):
+    """One page of audit events, newest first, and how many match in all."""
+
+    total: int
+    limit: int
+    offset: int
+    events: list[AuditEventOut]

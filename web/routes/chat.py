@@ -11,23 +11,39 @@ from anyio import CapacityLimiter
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
-from assistant.answer import AnswerPipeline
+from assistant.answer import NOT_A_QUESTION, AnswerPipeline, ChatResponse
+from assistant.audit import ASKED, Auditor
 from assistant.gaps import UnknownAnswerError
-from web.deps import AnswerLimiterDep, CaseworkerDep, GapLogDep, PipelineDep
+from web.deps import AnswerLimiterDep, AuditorDep, CaseworkerDep, GapLogDep, PipelineDep
 from web.schemas import AnswerOut, ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = logging.getLogger(__name__)
 
 
+def record_asked(auditor: Auditor, response: ChatResponse) -> None:
+    """Log that a question was asked, by the stored answer's id; never the question."""
+    stored = response.kind != NOT_A_QUESTION  # such input is answered but not stored
+    target = response.answer_id if stored else None
+    auditor.record(ASKED, target, kind=response.kind, gap_id=response.gap_id)
+
+
 @router.post("/chat", response_model=ChatResponseOut)
 async def chat(
-    body: ChatRequest, pipeline: PipelineDep, limiter: AnswerLimiterDep, _roles: CaseworkerDep
+    body: ChatRequest,
+    pipeline: PipelineDep,
+    limiter: AnswerLimiterDep,
+    auditor: AuditorDep,
+    _roles: CaseworkerDep,
 ) -> dict[str, object]:
     """Answer a question from the routines, with citations, or log it as a gap."""
-    response = await anyio.to_thread.run_sync(
-        pipeline.ask, body.question, body.conversation_id, limiter=limiter
-    )
+
+    def answer() -> ChatResponse:
+        response = pipeline.ask(body.question, body.conversation_id)
+        record_asked(auditor, response)
+        return response
+
+    response = await anyio.to_thread.run_sync(answer, limiter=limiter)
     return response.as_dict()
 
 
@@ -37,7 +53,7 @@ def sse(event: str, data: object) -> str:
 
 
 async def stream_events(
-    pipeline: AnswerPipeline, body: ChatRequest, limiter: CapacityLimiter
+    pipeline: AnswerPipeline, body: ChatRequest, limiter: CapacityLimiter, auditor: Auditor
 ) -> AsyncIterator[str]:
     """Turn the pipeline's events into server-sent events, ending with the response.
 
@@ -55,6 +71,7 @@ async def stream_events(
             elif event.kind == "reset":
                 yield sse("reset", {})
             elif event.response is not None:
+                await anyio.to_thread.run_sync(record_asked, auditor, event.response)
                 yield sse("final", event.response.as_dict())
     except Exception:
         log.exception("Streaming answer failed")
@@ -69,11 +86,15 @@ async def stream_events(
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def chat_stream(
-    body: ChatRequest, pipeline: PipelineDep, limiter: AnswerLimiterDep, _roles: CaseworkerDep
+    body: ChatRequest,
+    pipeline: PipelineDep,
+    limiter: AnswerLimiterDep,
+    auditor: AuditorDep,
+    _roles: CaseworkerDep,
 ) -> StreamingResponse:
     """Stream the answer as server-sent events: token..., then final with the response."""
     return StreamingResponse(
-        stream_events(pipeline, body, limiter),
+        stream_events(pipeline, body, limiter, auditor),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -9,12 +9,20 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
+from assistant import audit
 from assistant.database import DocumentRow
 from assistant.privacy import redact
 from ingest.errors import UnreadableFileError
 from ingest.lock import IngestLockedError
 from ingest.uploads import UploadRefused, accept_upload
-from web.deps import CaseworkerDep, CatalogDep, IngestorDep, RoutineGroupDep, SettingsDep
+from web.deps import (
+    AuditorDep,
+    CaseworkerDep,
+    CatalogDep,
+    IngestorDep,
+    RoutineGroupDep,
+    SettingsDep,
+)
 from web.schemas import DocumentOut, IngestFailureOut, UploadOut
 
 router = APIRouter(prefix="/api/documents", tags=["documents"])
@@ -95,6 +103,7 @@ def upload(
     settings: SettingsDep,
     catalog: CatalogDep,
     ingestor: IngestorDep,
+    auditor: AuditorDep,
     _roles: RoutineGroupDep,
 ) -> UploadOut:
     """Store an uploaded document and ingest it, replacing the document of the same name."""
@@ -110,6 +119,12 @@ def upload(
         raise HTTPException(409, str(exc)) from exc
     except UnreadableFileError as exc:
         raise HTTPException(422, f"Filen kunde inte läsas in: {shown(str(exc))}") from exc
+    auditor.record(
+        audit.DOCUMENT_UPLOADED,
+        result.document_id,
+        file_name=result.file_name,
+        status=result.status,
+    )
     return UploadOut(
         file_name=result.file_name,
         status=result.status,
@@ -125,6 +140,7 @@ def retire(
     catalog: CatalogDep,
     settings: SettingsDep,
     ingestor: IngestorDep,
+    auditor: AuditorDep,
     _roles: RoutineGroupDep,
 ) -> None:
     """Take a document out of the index; an uploaded copy is deleted too."""
@@ -136,5 +152,8 @@ def retire(
     except IngestLockedError as exc:
         raise HTTPException(409, str(exc)) from exc
     path = Path(row.source_path)
-    if path.parent.resolve() == settings.files_dir.resolve():
+    uploaded = path.parent.resolve() == settings.files_dir.resolve()
+    if uploaded:
         path.unlink(missing_ok=True)
+    action = audit.DOCUMENT_DELETED if uploaded else audit.DOCUMENT_RETIRED
+    auditor.record(action, document_id, file_name=shown(row.file_name))

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
+from assistant import audit
 from assistant.database import GapRow
 from assistant.gaps import GapUpdate, UnknownGapError
-from web.deps import GapLogDep, RoutineGroupDep
-from web.schemas import GapOut, GapPatch, Status, TopicOut, TopicStatusOut
+from web.deps import AuditorDep, GapLogDep, RoutineGroupDep
+from web.schemas import GapOut, GapPatch, Status, TopicOut, TopicPatch, TopicStatusOut
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
@@ -55,6 +56,7 @@ def gap_out(row: GapRow) -> GapOut:
 @router.get("", response_model=list[GapOut])
 def list_gaps(
     gaps: GapLogDep,
+    auditor: AuditorDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
@@ -62,12 +64,14 @@ def list_gaps(
 ) -> list[GapOut]:
     """List gaps, newest first, filtered by status and period."""
     start, end = period(since, until)
+    auditor.record(audit.GAPS_READ, None, view="gaps", status=status)
     return [gap_out(r) for r in gaps.gaps(status, start, end)]
 
 
 @router.get("/export.csv", response_class=Response)
 def export_csv(
     gaps: GapLogDep,
+    auditor: AuditorDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
@@ -75,6 +79,7 @@ def export_csv(
 ) -> Response:
     """Export the gap log as CSV (semicolon-separated, UTF-8 with BOM for Excel)."""
     start, end = period(since, until)
+    auditor.record(audit.GAPS_EXPORTED, None, format="csv", status=status)
     body = "\ufeff" + gaps.export_csv(gaps.gaps(status, start, end))
     return Response(
         body,
@@ -86,6 +91,7 @@ def export_csv(
 @router.get("/topics", response_model=list[TopicOut])
 def list_topics(
     gaps: GapLogDep,
+    auditor: AuditorDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
@@ -93,6 +99,7 @@ def list_topics(
 ) -> list[TopicOut]:
     """List gap topics, grouped by similarity, largest first."""
     start, end = period(since, until)
+    auditor.record(audit.GAPS_READ, None, view="topics", status=status)
     result = []
     for topic, rows in gaps.topics():
         rows = [
@@ -118,6 +125,7 @@ def list_topics(
                 examples=list(dict.fromkeys(r.question for r in reversed(rows)))[:5],
                 nearest=list(nearest.values())[:3],
                 gap_ids=[r.id for r in rows],
+                keep=bool(topic.keep),
             )
         )
     return result
@@ -125,26 +133,32 @@ def list_topics(
 
 @router.patch("/topics/{topic_id}", response_model=TopicStatusOut)
 def patch_topic(
-    topic_id: str, body: GapPatch, gaps: GapLogDep, _roles: RoutineGroupDep
+    topic_id: str, body: TopicPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
 ) -> TopicStatusOut:
     """Change a topic's status, owner, note or resolving document, and its gaps'."""
     try:
         topic = gaps.update_topic(topic_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
         raise HTTPException(404, "Ämnet finns inte.") from None
+    auditor.record(audit.TOPIC_CHANGED, topic_id, **audit.changed_fields(body.model_dump()))
     return TopicStatusOut(
         id=topic.id,
         status=topic.status,
         owner=topic.owner,
         note=topic.note,
         resolving_document=topic.resolving_document,
+        keep=bool(topic.keep),
     )
 
 
 @router.patch("/{gap_id}", response_model=GapOut)
-def patch_gap(gap_id: str, body: GapPatch, gaps: GapLogDep, _roles: RoutineGroupDep) -> GapOut:
+def patch_gap(
+    gap_id: str, body: GapPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+) -> GapOut:
     """Change one gap's status, owner, note or resolving document."""
     try:
-        return gap_out(gaps.update_gap(gap_id, GapUpdate(**body.model_dump())))
+        row = gaps.update_gap(gap_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
         raise HTTPException(404, "Luckan finns inte.") from None
+    auditor.record(audit.GAP_CHANGED, gap_id, **audit.changed_fields(body.model_dump()))
+    return gap_out(row)

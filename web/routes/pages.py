@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from assistant import audit
 from assistant.config import Settings
 from web.auth import (
     ROUTINE_GROUP,
@@ -21,7 +22,16 @@ from web.auth import (
     safe_next,
     set_login_cookie,
 )
-from web.deps import CaseworkerPageDep, RoutineGroupPageDep, SettingsDep
+from web.deps import (
+    AUDIT_ROLES,
+    AuditLogDep,
+    AuditorDep,
+    AuditReaderPageDep,
+    CaseworkerPageDep,
+    RoutineGroupPageDep,
+    SettingsDep,
+)
+from web.identity import actor_for, token_actor
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -39,6 +49,7 @@ def render(
     base = {
         "roles": roles,
         "is_routine_group": ROUTINE_GROUP in roles,
+        "can_read_audit": bool(roles & AUDIT_ROLES),
         "auth_on": auth_configured(settings),
         "token_login": bool(settings.caseworker_tokens or settings.routine_group_tokens),
         "logged_in": bool(request.cookies.get(TOKEN_COOKIE)),
@@ -68,6 +79,13 @@ def documents_page(
     return render(request, "documents.html", roles, settings, page="documents")
 
 
+@router.get("/rutingrupp/logg", response_class=HTMLResponse)
+def audit_page(request: Request, roles: AuditReaderPageDep, settings: SettingsDep) -> HTMLResponse:
+    """Serve the audit log: who did what and when, with filters and exports."""
+    actions = list(audit.ACTION_LABELS.items())
+    return render(request, "audit.html", roles, settings, page="audit", actions=actions)
+
+
 @router.get("/logga-in", response_class=HTMLResponse)
 def login_page(
     request: Request, settings: SettingsDep, next: str = "/", fel: str | None = None
@@ -84,6 +102,7 @@ def login_page(
 def login(
     request: Request,
     settings: SettingsDep,
+    audit_log: AuditLogDep,
     token: Annotated[str, Form(max_length=500)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> HTMLResponse | RedirectResponse:
@@ -105,21 +124,26 @@ def login(
         page.status_code = status
         return page
 
+    anonymous = actor_for(request, settings, audit_log)
     if throttle.blocked(client):
+        audit_log.record(anonymous, audit.SIGN_IN_FAILED, None, throttled=True)
         page = refused("spärr", 429)
         page.headers["Retry-After"] = str(int(throttle.window))
         return page
     if not roles_for_token(token, settings):
         throttle.failed(client)
+        audit_log.record(anonymous, audit.SIGN_IN_FAILED, None, throttled=False)
         return refused("kod", 401)
+    audit_log.record(token_actor(token, settings, audit_log), audit.SIGNED_IN)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_login_cookie(response, token, secure=request.url.scheme == "https")
     return response
 
 
 @router.post("/logga-ut")
-def logout() -> RedirectResponse:
+def logout(auditor: AuditorDep) -> RedirectResponse:
     """Forget the login cookie and show the login form."""
+    auditor.record(audit.SIGNED_OUT)
     response = RedirectResponse("/logga-in", status_code=303)
     clear_login_cookie(response)
     return response

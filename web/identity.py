@@ -1,0 +1,56 @@
+"""Who the caller is, as the audit log names them.
+
+Today identity is a shared role: a bearer token (named by a keyed hash of the token) or
+a trusted proxy's header (named by a keyed hash of the user name the proxy sends in
+RUTINSTOD_AUTH_USER_HEADER, else shared by everyone the proxy lets in). Named users
+(OIDC) slot in as one more kind in actor_for(): `Actor("oidc", subject, role, name)`.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from assistant.audit import Actor, AuditLog
+from assistant.config import Settings
+from web.auth import (
+    CASEWORKER,
+    ROUTINE_GROUP,
+    auth_configured,
+    header_trusted,
+    request_token,
+    resolve_roles,
+    roles_for_token,
+)
+
+# Without login everyone shares every role; with a proxy and no user header, everyone
+# the proxy lets in shares one identity.
+OPEN_ID = "alla"
+SHARED_PROXY_ID = "delad"
+
+
+def main_role(roles: frozenset[str]) -> str | None:
+    """Return the strongest role held, the one the log shows."""
+    for role in (ROUTINE_GROUP, CASEWORKER):
+        if role in roles:
+            return role
+    return None
+
+
+def token_actor(token: str, settings: Settings, audit: AuditLog) -> Actor:
+    """Name the holder of a bearer token by its keyed hash."""
+    return Actor("token", audit.credential_id(token), main_role(roles_for_token(token, settings)))
+
+
+def actor_for(request: Request, settings: Settings, audit: AuditLog) -> Actor:
+    """Return the actor behind a request: token, proxy user, open access or anonymous."""
+    roles = resolve_roles(request, settings)
+    if not auth_configured(settings):
+        return Actor("open", OPEN_ID, main_role(roles))
+    token = request_token(request)
+    if token and roles_for_token(token, settings):
+        return token_actor(token, settings, audit)
+    if roles and settings.auth_header and header_trusted(request, settings):
+        user = request.headers.get(settings.auth_user_header or "", "").strip()
+        subject = audit.credential_id(user) if user else SHARED_PROXY_ID
+        return Actor("proxy", subject, main_role(roles))
+    return Actor("anonymous", request.client.host if request.client else "-", None)
