@@ -3,6 +3,9 @@
 Definitions (the report and README refer to these):
 - A passage is relevant when its document's file name or title equals one of the
   item's expected sources, case-insensitively. Any one expected source counts.
+- A passage is answer-bearing when it is relevant and its text holds every
+  must_contain group (an alternative of each), so the answer can be read from it.
+  passage_hit@5 and passage_mrr@10 are hit@5 and MRR@10 over answer-bearing passages.
 - hit@k: a relevant passage is among the first k. MRR@k: 1 / rank of the first
   relevant passage within k, else 0.
 - nDCG@k: binary gains (1 per relevant passage) discounted by log2(rank + 1),
@@ -63,6 +66,18 @@ def is_expected(passage: PassageLike, expected_sources: Iterable[str]) -> bool:
 def relevance(passages: Sequence[PassageLike], expected_sources: Sequence[str]) -> list[bool]:
     """Mark each retrieved passage, in rank order, as relevant or not."""
     return [is_expected(p, expected_sources) for p in passages]
+
+
+def answer_bearing(
+    passages: Sequence[PassageLike],
+    expected_sources: Sequence[str],
+    must_contain: Sequence[Sequence[str]],
+) -> list[bool]:
+    """Mark each passage, in rank order, as answer-bearing (relevant, with every fact)."""
+    return [
+        is_expected(p, expected_sources) and fact_recall(p.text, must_contain) in (None, 1.0)
+        for p in passages
+    ]
 
 
 def first_relevant_rank(relevant: Sequence[bool]) -> int | None:

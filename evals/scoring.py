@@ -26,6 +26,8 @@ METRICS = (
     "hit@5",
     "mrr@10",
     "ndcg@10",
+    "passage_hit@5",
+    "passage_mrr@10",
     "latency_p50",
     "latency_p95",
     "first_token_p50",
@@ -103,6 +105,7 @@ def retrieval_scores(relevant: Sequence[bool], answerable: bool) -> dict[str, An
 def score_item(item: EvalItem, response: ChatResponse) -> dict[str, Any]:
     """Score one response against its item and return the results row."""
     relevant = m.relevance(response.passages, item.expected_sources)
+    bearing = m.answer_bearing(response.passages, item.expected_sources, item.must_contain)
     answer = response.answer if response.answered else ""
     correct = m.answer_correct(
         response.answered, answer, response.citations, item.must_contain, item.expected_sources
@@ -129,6 +132,8 @@ def score_item(item: EvalItem, response: ChatResponse) -> dict[str, Any]:
         "first_token": response.timings.get("first_token"),
         "timings": {k: round(v, 4) for k, v in response.timings.items()},
         **retrieval_scores(relevant, item.answerable),
+        "passage_hit@5": m.hit_at(bearing, 5) if item.answerable else None,
+        "passage_mrr@10": m.mrr_at(bearing, 10) if item.answerable else None,
         "fact_recall": m.fact_recall(answer, item.must_contain) if item.answerable else None,
         "cites_expected": m.cites_expected(response.citations, item.expected_sources),
         "answer_correct": correct if item.answerable else None,
@@ -174,7 +179,7 @@ def summarise_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]
         "first_token_p50": m.percentile(column(rows, "first_token"), 50),
         "first_token_p95": m.percentile(column(rows, "first_token"), 95),
     }
-    for name in ("hit@1", "hit@5", "mrr@10", "ndcg@10"):
+    for name in ("hit@1", "hit@5", "mrr@10", "ndcg@10", "passage_hit@5", "passage_mrr@10"):
         values[name] = m.mean(column(answerable, name))
     return {name: values[name] for name in METRICS}
 

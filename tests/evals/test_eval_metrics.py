@@ -29,6 +29,19 @@ def passage(document: str, title: str = "Rutin", text: str = TEXT, chunk: str = 
     )
 
 
+def test_answer_bearing_needs_the_source_and_every_fact():
+    passages = [
+        passage("a.pdf"),  # every fact, wrong document
+        passage("b.pdf", text="Kontoutdrag ska begäras in."),  # right document, a fact short
+        passage("b.pdf", chunk="c2"),  # right document, every fact
+    ]
+    facts = [["tre senaste månaderna", "3 månader"], ["14 dagar"]]
+    bearing = m.answer_bearing(passages, ["b.pdf"], facts)
+    assert bearing == [False, False, True], bearing
+    assert m.hit_at(bearing, 5) == 1.0 and m.mrr_at(bearing, 10) == pytest.approx(1 / 3)
+    assert m.answer_bearing(passages, ["b.pdf"], []) == [False, True, True], "no facts: source"
+
+
 def test_relevance_matches_file_name_or_title_case_insensitively():
     passages = [
         passage("a.pdf"),

@@ -117,17 +117,18 @@ def big_routine(sections: int = 2000) -> bytes:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"upload_timeout_seconds": 0.05}, "tog längre än 0.05 sekunder"),
-        ({"upload_memory_mb": 256}, "minnesgränsen 256 MB"),
+        ({"upload_timeout_seconds": 0.05}, ("tog längre än 0.05 sekunder",)),
+        # Python's MemoryError, or a library that fails another way, past the cap.
+        ({"upload_memory_mb": 256}, ("minne", "256 MB")),
     ],
 )
 def test_reading_is_bounded_in_time_and_memory(
-    tmp_path: Path, corpus: Path, overrides: dict[str, float], expected: str
+    tmp_path: Path, corpus: Path, overrides: dict[str, float], expected: tuple[str, ...]
 ) -> None:
     settings = make_settings(tmp_path / "data", corpus_dir=corpus, **overrides)
     for client in client_for(settings):
         status, refused = post(client, "stor.md", big_routine())
-        assert status == 422 and expected in str(refused["detail"]), refused
+        assert status == 422 and all(e in str(refused["detail"]) for e in expected), refused
         assert stored_files(settings) == []
         assert client.get("/api/documents").json() == []
 
