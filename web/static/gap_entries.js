@@ -50,7 +50,7 @@ function moveForm(gap, others, onChanged) {
     ...others.map((t) => el("option", { value: t.id }, t.label)),
     el("option", { value: NEW_TOPIC }, "Ett nytt ämne"),
   ]);
-  const result = el("p", { className: "save-result", role: "status" });
+  const result = el("p", { className: "action-result", role: "status" });
   const form = el("form", { className: "move-form" }, [
     el("label", { for: id, text: "Flytta frågan till" }), select,
     el("button", { type: "submit", className: "secondary", text: "Flytta" }), result,
@@ -58,7 +58,7 @@ function moveForm(gap, others, onChanged) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!select.value) {
-      result.className = "save-result error";
+      result.className = "action-result error";
       result.textContent = "Välj vart frågan ska flyttas.";
       select.focus();
       return;
@@ -69,7 +69,7 @@ function moveForm(gap, others, onChanged) {
         { json: { topic_id: target } });
       onChanged(moved.topic_id, `Frågan ${gap.ref || ""} är flyttad till ämnet ”${moved.topic_label}”.`);
     } catch (error) {
-      result.className = "save-result error";
+      result.className = "action-result error";
       result.textContent = error.message;
     }
   });

@@ -131,7 +131,7 @@ function mergeForm(topic, others) {
   const id = `merge-${++counter}`;
   const select = el("select", { id, name: "into" }, [el("option", { value: "" }, "Välj ämne"),
     ...others.map((t) => el("option", { value: t.id }, `${t.label} (${t.count})`))]);
-  const result = el("p", { className: "save-result", role: "status" });
+  const result = el("p", { className: "action-result", role: "status" });
   const form = el("form", { className: "merge-form" }, [
     el("label", { for: id, text: "Slå ihop med ämnet" }), select,
     el("button", { type: "submit", className: "secondary", text: "Slå ihop" }), result,
@@ -139,7 +139,7 @@ function mergeForm(topic, others) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!select.value) {
-      result.className = "save-result error";
+      result.className = "action-result error";
       result.textContent = "Välj det ämne som frågorna ska flyttas till.";
       select.focus();
       return;
@@ -150,7 +150,7 @@ function mergeForm(topic, others) {
       const label = others.find((t) => t.id === kept.id)?.label || "";
       await changed(kept.id, `Ämnena är sammanslagna under ”${label}”.`);
     } catch (error) {
-      result.className = "save-result error";
+      result.className = "action-result error";
       result.textContent = error.message;
     }
   });
