@@ -122,7 +122,7 @@ def print_response(response: object) -> None:
         for c in response.lessons:
             typer.echo(f"  - {c.passage.title}, {c.passage.section or ''}")
     if response.gap_id:
-        typer.echo(f"\nFrågan är loggad för rutingruppen (ärende {response.gap_id[:8]}).")
+        typer.echo(f"\nFrågan har skickats till rutingruppen, referens {response.gap_ref}.")
         for n in response.nearest:
             typer.echo(f"  Närmaste: {n['title']} ({n['document']})")
 

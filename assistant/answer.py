@@ -63,6 +63,8 @@ class ChatResponse:
     lessons: list[Citation] = field(default_factory=list)
     nearest: list[dict[str, Any]] = field(default_factory=list)
     gap_id: str | None = None
+    # the short reference the caseworker can quote to the routine group (gap_refs.py)
+    gap_ref: str | None = None
     notices: list[str] = field(default_factory=list)
     standalone_question: str = ""
     passages: list[Passage] = field(default_factory=list)
@@ -80,6 +82,7 @@ class ChatResponse:
             "lessons": [c.as_dict() for c in self.lessons],
             "nearest": self.nearest,
             "gap_id": self.gap_id,
+            "gap_ref": self.gap_ref,
             "conversation_id": self.conversation_id,
             "answer_id": self.answer_id,
             "redacted": self.redacted,
@@ -246,13 +249,14 @@ class AnswerPipeline:
         else:
             response.kind, response.answer = REFUSAL, REFUSAL_TEXT
             response.nearest = self._nearest(response.passages)
-            response.gap_id = self.gaps.record_gap(
+            gap = self.gaps.record_gap(
                 "unanswered",
                 response.question,
                 self._topic_key(response.standalone_question),
                 embedding,
                 response.nearest,
             )
+            response.gap_id, response.gap_ref = gap.id, gap.ref
         self.gaps.record_answer(
             AnswerRow(
                 id=response.answer_id,

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.database import AuditEventRow, Database, IndexStateRow
-from assistant.gaps import SafeCsvWriter
+from assistant.gap_csv import SafeCsvWriter
 
 # The key of the generated HMAC key in the index_state table; this module owns it.
 KEY_STATE = "audit_key"

@@ -161,6 +161,8 @@ class GapRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
+    # the short reference a caseworker is shown (assistant/gap_refs.py); None before it existed
+    ref: Mapped[str | None] = mapped_column(String(8), unique=True, index=True)
 
 
 class AuditEventRow(Base):
@@ -228,6 +230,7 @@ def add_missing_columns(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in Base.metadata.sorted_tables:
             present = {c["name"] for c in inspector.get_columns(table.name)}
+            added = False
             for column in table.columns:
                 if column.name in present:
                     continue
@@ -236,6 +239,9 @@ def add_missing_columns(engine: Engine) -> None:
                 connection.execute(
                     text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}')
                 )
+                added = True
+            for index in table.indexes if added else ():  # an added column's index, if any
+                index.create(connection, checkfirst=True)
 
 
 def create_schema(engine: Engine) -> None:

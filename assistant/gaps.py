@@ -6,9 +6,7 @@ redacted text only, and this module redacts free-text fields (comments, notes) a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,8 +14,13 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from assistant.database import AnswerRow, Database, FeedbackRow, GapRow, GapTopicRow, utcnow
+from assistant.gap_csv import render_csv
+from assistant.gap_details import GapDetail, load_details
+from assistant.gap_refs import new_ref
+from assistant.gap_topics import merge_topics, move_gap, new_topic
 from assistant.privacy import redact
 
 GAP_STATUSES = ("ny", "under behandling", "åtgärdad", "avvisad")
@@ -69,24 +72,13 @@ def apply_update(row: GapRow | GapTopicRow, update: GapUpdate) -> None:
         row.resolving_document = clean(update.resolving_document)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula, by a leading single quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
-class SafeCsvWriter:
-    """A csv writer whose every cell goes through csv_cell()."""
-
-    def __init__(self, writer: Any) -> None:
-        self.writer = writer
-
-    def writerow(self, row: Sequence[object]) -> None:
-        """Write one row of neutralised cells."""
-        self.writer.writerow([csv_cell(cell) for cell in row])
+def unused_ref(session: Session, draw: Callable[[], str] = new_ref, attempts: int = 20) -> str:
+    """Draw a gap reference no stored gap has (the unique index guards against races)."""
+    for _ in range(attempts):
+        ref = draw()
+        if session.scalar(select(GapRow.id).where(GapRow.ref == ref)) is None:
+            return ref
+    raise RuntimeError("no unused gap reference found")
 
 
 class GapLog:
@@ -142,31 +134,28 @@ class GapLog:
         embedding: np.ndarray | None,
         nearest: list[dict[str, Any]],
         answer_id: str | None = None,
-    ) -> str:
-        """Store a gap and put it into the most similar topic, or a new one."""
-        gap_id = new_id()
+    ) -> GapRow:
+        """Store a gap with a fresh reference in the most similar topic, or a new one."""
         if embedding is None and self.embed is not None:
             embedding = self.embed(question)
         with self.database.session() as session:
             topic = self._topic_for(session, embedding, question)
-            session.add(
-                GapRow(
-                    id=gap_id,
-                    kind=kind,
-                    question=question,
-                    topic_key=topic_key,
-                    topic_id=topic.id,
-                    answer_id=answer_id,
-                    nearest=nearest,
-                    embedding=None
-                    if embedding is None
-                    else [round(float(x), 5) for x in embedding],
-                    top_score=nearest[0]["score"] if nearest else None,
-                )
+            row = GapRow(
+                id=new_id(),
+                ref=unused_ref(session),
+                kind=kind,
+                question=question,
+                topic_key=topic_key,
+                topic_id=topic.id,
+                answer_id=answer_id,
+                nearest=nearest,
+                embedding=None if embedding is None else [round(float(x), 5) for x in embedding],
+                top_score=nearest[0]["score"] if nearest else None,
             )
+            session.add(row)
             if topic.status in {"åtgärdad", "avvisad"}:
                 topic.status = "ny"  # the question came back after the topic was closed
-        return gap_id
+        return row
 
     def _topic_for(self, session: Any, embedding: np.ndarray | None, label: str) -> GapTopicRow:
         """Join the topic whose centroid is most similar, or open a new one.
@@ -183,9 +172,7 @@ class GapLog:
                 similarity = float(centroid @ embedding / (np.linalg.norm(centroid) or 1.0))
                 if similarity >= TOPIC_SIMILARITY and (best is None or similarity > best[0]):
                     best = (similarity, topic)
-        topic = (
-            best[1] if best else GapTopicRow(id=new_id(), label=label[:200], status="ny", size=0)
-        )
+        topic = best[1] if best else new_topic(label)
         if best is None:
             session.add(topic)
         if embedding is not None:
@@ -198,8 +185,8 @@ class GapLog:
 
     def record_feedback(
         self, answer_id: str, helpful: bool, reason: str | None, comment: str | None
-    ) -> str | None:
-        """Store feedback; an unhelpful answer also becomes a gap. Return that gap's id."""
+    ) -> GapRow | None:
+        """Store feedback; an unhelpful answer also becomes a gap, which is returned."""
         with self.database.session() as session:
             answer = session.get(AnswerRow, answer_id)
             if answer is None:
@@ -224,9 +211,12 @@ class GapLog:
         status: str | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
+        ref: str | None = None,
     ) -> list[GapRow]:
-        """Return gaps, newest first, filtered by status and period."""
+        """Return gaps, newest first, filtered by status, period and reference."""
         query = select(GapRow).order_by(GapRow.created_at.desc())
+        if ref:
+            query = query.where(GapRow.ref == ref)
         if status:
             query = query.where(GapRow.status == status)
         if since:
@@ -270,43 +260,30 @@ class GapLog:
                 apply_update(row, update)
             return topic
 
-    def export_csv(self, rows: Sequence[GapRow]) -> str:
-        """Render gaps as CSV (semicolon-separated, as Swedish spreadsheets expect).
+    def merge_topics(self, source_id: str, target_id: str) -> GapTopicRow:
+        """Move every gap of one topic into another and delete the first; return the other."""
+        with self.database.session() as session:
+            source = session.get(GapTopicRow, source_id)
+            target = session.get(GapTopicRow, target_id)
+            if source is None or target is None:
+                raise UnknownGapError(source_id if source is None else target_id)
+            return merge_topics(session, source, target)
 
-        Every cell goes through csv_cell(), so no cell is read as a formula.
-        """
-        buffer = io.StringIO()
-        writer = SafeCsvWriter(csv.writer(buffer, delimiter=";"))
-        writer.writerow(
-            [
-                "id",
-                "tid",
-                "typ",
-                "fråga",
-                "ämne",
-                "status",
-                "ansvarig",
-                "anteckning",
-                "åtgärdande dokument",
-                "närmaste dokument",
-                "bästa poäng",
-            ]
-        )
-        for row in rows:
-            nearest = ", ".join(str(n.get("title") or n.get("document")) for n in row.nearest)
-            writer.writerow(
-                [
-                    row.id,
-                    row.created_at.isoformat(timespec="seconds"),
-                    row.kind,
-                    row.question,
-                    row.topic_id,
-                    row.status,
-                    row.owner or "",
-                    row.note or "",
-                    row.resolving_document or "",
-                    nearest,
-                    "" if row.top_score is None else f"{row.top_score:.3f}",
-                ]
-            )
-        return buffer.getvalue()
+    def move_gap(self, gap_id: str, topic_id: str | None) -> GapRow:
+        """Move a gap into another topic, or into a new one of its own when topic_id is None."""
+        with self.database.session() as session:
+            gap = session.get(GapRow, gap_id)
+            target = None if topic_id is None else session.get(GapTopicRow, topic_id)
+            if gap is None or (topic_id is not None and target is None):
+                raise UnknownGapError(gap_id if gap is None else topic_id)
+            move_gap(session, gap, target)
+            return gap
+
+    def details(self, rows: Sequence[GapRow]) -> list[GapDetail]:
+        """Return gaps with their type, topic label, feedback and the answer that was given."""
+        with self.database.session() as session:
+            return load_details(session, rows)
+
+    def export_csv(self, rows: Sequence[GapRow]) -> str:
+        """Render gaps as CSV (semicolon-separated, decimal commas, no cell run as a formula)."""
+        return render_csv(self.details(rows))

@@ -120,6 +120,9 @@ class ChatResponseOut(BaseModel):
     lessons: list[CitationOut]
     nearest: list[NearestOut]
     gap_id: str | None
+    gap_ref: str | None = Field(
+        None, description="Six-character reference of the logged gap, for the caseworker to quote."
+    )
     conversation_id: str
     answer_id: str
     redacted: bool
@@ -142,15 +145,49 @@ class FeedbackOut(BaseModel):
 
     stored: bool
     gap_id: str | None
+    gap_ref: str | None = Field(None, description="The reference of the gap it opened.")
+
+
+class GivenCitationOut(BaseModel):
+    """A source the judged answer cited."""
+
+    id: int | None
+    document: str | None
+    document_id: str | None
+    title: str | None
+    type: str | None = None
+    section: str | None = None
+    page: int | None = None
+    quote: str | None = None
+    url: str
+
+
+class GivenAnswerOut(BaseModel):
+    """The answer a caseworker marked as not helpful, with its citations."""
+
+    model_config = ConfigDict(from_attributes=True)
+    text: str
+    citations: list[GivenCitationOut]
+
+
+class GapFeedbackOut(BaseModel):
+    """A caseworker's reason and (redacted) comment on the answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+    reason: str | None
+    comment: str | None
 
 
 class GapOut(BaseModel):
     """One entry of the gap log."""
 
     id: str
+    ref: str | None = Field(None, description="The reference the caseworker was shown.")
     kind: str
+    kind_label: str = Field("", description="The type in Swedish: obesvarad or inte hjälpsamt.")
     question: str
     topic_id: str | None
+    topic_label: str | None = None
     status: str
     owner: str | None
     note: str | None
@@ -158,6 +195,22 @@ class GapOut(BaseModel):
     nearest: list[NearestOut]
     top_score: float | None
     created_at: str
+    feedback: GapFeedbackOut | None = None
+    answer: GivenAnswerOut | None = Field(None, description="The answer given (feedback only).")
+
+
+class TopicGapOut(BaseModel):
+    """One gap as listed under its topic."""
+
+    id: str
+    ref: str | None
+    kind: str
+    kind_label: str
+    question: str
+    status: str
+    created_at: str
+    feedback: GapFeedbackOut | None
+    answer: GivenAnswerOut | None
 
 
 class GapPatch(BaseModel):
@@ -192,6 +245,26 @@ class TopicOut(BaseModel):
     nearest: list[NearestOut]
     gap_ids: list[str]
     keep: bool = False
+    kinds: dict[str, int] = Field(
+        default_factory=dict, description="How many gaps of each type (obesvarad, inte hjälpsamt)."
+    )
+    gaps: list[TopicGapOut] = Field(default_factory=list, description="The gaps, oldest first.")
+
+
+class TopicMerge(BaseModel):
+    """Which topic to merge this one into."""
+
+    model_config = ConfigDict(extra="forbid")
+    into: str = Field(min_length=1, max_length=64, description="The id of the topic that stays.")
+
+
+class GapMove(BaseModel):
+    """Where to move a gap: another topic, or a new one when topic_id is null."""
+
+    model_config = ConfigDict(extra="forbid")
+    topic_id: str | None = Field(
+        None, max_length=64, description="The topic to move to; null opens a new topic."
+    )
 
 
 class TopicStatusOut(BaseModel):

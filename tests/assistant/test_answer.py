@@ -85,10 +85,11 @@ def test_follow_up_carries_the_previous_topic(sample_components: Components) -> 
 
 def test_unhelpful_feedback_joins_the_gap_log(sample_components: Components) -> None:
     response = sample_components.pipeline.ask("Vem beslutar om nödprövning?")
-    gap_id = sample_components.gaps.record_feedback(
+    logged = sample_components.gaps.record_feedback(
         response.answer_id, helpful=False, reason="ofullständigt", comment="Ring 070-123 45 67"
     )
-    gap = {g.id: g for g in sample_components.gaps.gaps()}[gap_id]
+    assert logged is not None and logged.ref, "an unhelpful verdict should log a gap with a ref"
+    gap = {g.id: g for g in sample_components.gaps.gaps()}[logged.id]
     assert gap.kind == "feedback" and gap.question == response.question
 
 

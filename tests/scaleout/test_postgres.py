@@ -70,9 +70,12 @@ def test_answers_gaps_and_feedback_are_written_to_postgresql(
         assert components.database.engine.dialect.name == "postgresql", "should use PostgreSQL"
         answered = components.pipeline.ask(COVERED)
         refused = components.pipeline.ask(UNCOVERED)
-        feedback_gap = components.gaps.record_feedback(
+        feedback_row = components.gaps.record_feedback(
             answered.answer_id, helpful=False, reason="ofullständigt", comment="Saknar ISK."
         )
+        feedback_gap = feedback_row.id if feedback_row else None
+        ref = feedback_row.ref if feedback_row else None
+        shown = components.gaps.details(components.gaps.gaps(ref=ref))
     finally:
         components.close()
     cited = [c.passage.document for c in answered.citations]
@@ -91,6 +94,9 @@ def test_answers_gaps_and_feedback_are_written_to_postgresql(
     assert {answered.answer_id, refused.answer_id} <= answers, "both answers should be stored"
     assert gaps.get(refused.gap_id) == "unanswered", f"the refusal's gap is missing: {gaps}"
     assert gaps.get(feedback_gap or "") == "feedback", f"the feedback gap is missing: {gaps}"
+    assert len(shown) == 1 and shown[0].feedback and shown[0].answer, "feedback not paired"
+    assert shown[0].feedback.reason == "ofullständigt", shown[0].feedback
+    assert shown[0].answer.text == answered.answer, "the answer given should be shown"
     assert verdicts == [False], f"the unhelpful verdict should be stored once: {verdicts}"
     assert not (pg_settings.data_dir / "rutinstod.sqlite3").exists(), "no SQLite file expected"
 
@@ -144,7 +150,8 @@ def test_a_restart_mid_conversation_keeps_the_log_and_the_history(pg_settings: S
     try:
         first = before.pipeline.ask(COVERED)
         refused = before.pipeline.ask(UNCOVERED)
-        feedback_gap = before.gaps.record_feedback(first.answer_id, False, "fel källa", None)
+        logged = before.gaps.record_feedback(first.answer_id, False, "fel källa", None)
+        feedback_gap = logged.id if logged else ""
     finally:
         before.close()
 

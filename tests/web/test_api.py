@@ -94,7 +94,7 @@ def test_refusal_feedback_and_gap_workflow(api: httpx.Client) -> None:
     assert not refused["answered"] and refused["gap_id"], refused
     answered = api.post("/api/chat", json={"question": COVERED}).json()
     helpful = api.post("/api/feedback", json={"answer_id": answered["answer_id"], "helpful": True})
-    assert helpful.json() == {"stored": True, "gap_id": None}, helpful.text
+    assert helpful.json() == {"stored": True, "gap_id": None, "gap_ref": None}, helpful.text
     unhelpful = api.post(
         "/api/feedback",
         json={"answer_id": answered["answer_id"], "helpful": False, "reason": "fel källa"},

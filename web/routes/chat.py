@@ -123,7 +123,7 @@ def stored_answer(answer_id: str, gaps: GapLogDep, _roles: CaseworkerDep) -> Ans
 def feedback(body: FeedbackRequest, gaps: GapLogDep, _roles: CaseworkerDep) -> FeedbackOut:
     """Store helpful / not helpful on an answer; unhelpful answers join the gap log."""
     try:
-        gap_id = gaps.record_feedback(body.answer_id, body.helpful, body.reason, body.comment)
+        gap = gaps.record_feedback(body.answer_id, body.helpful, body.reason, body.comment)
     except UnknownAnswerError:
         raise HTTPException(404, "Svaret finns inte.") from None
-    return FeedbackOut(stored=True, gap_id=gap_id)
+    return FeedbackOut(stored=True, gap_id=gap and gap.id, gap_ref=gap and gap.ref)

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from assistant import audit
-from assistant.database import GapRow
+from assistant.database import GapRow, GapTopicRow
+from assistant.gap_details import GapDetail, as_utc
+from assistant.gap_refs import normalise_ref
+from assistant.gap_topics import SameTopicError
 from assistant.gaps import GapUpdate, UnknownGapError
 from web.deps import AuditorDep, GapLogDep, RoutineGroupDep
-from web.schemas import GapOut, GapPatch, Status, TopicOut, TopicPatch, TopicStatusOut
+from web.schemas import (
+    GapFeedbackOut,
+    GapMove,
+    GapOut,
+    GapPatch,
+    GivenAnswerOut,
+    Status,
+    TopicGapOut,
+    TopicMerge,
+    TopicOut,
+    TopicPatch,
+    TopicStatusOut,
+)
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
 Until = Annotated[dt.date | None, Query(description="Till och med datum (ÅÅÅÅ-MM-DD).")]
+Ref = Annotated[
+    str | None, Query(max_length=20, description="Luckans referens, sex tecken (t.ex. K7QM2X).")
+]
 
 
 def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
@@ -31,18 +50,35 @@ def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
     return start, end
 
 
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """Return a stored time as aware UTC; SQLite gives it back without its time zone."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def parse_ref(ref: str | None) -> str | None:
+    """Return a searched reference in canonical form; refuse one that cannot be a reference."""
+    if not ref or not ref.strip():
+        return None
+    canonical = normalise_ref(ref)
+    if canonical is None:
+        raise HTTPException(422, "Referensen ska vara sex tecken, till exempel K7QM2X.")
+    return canonical
 
 
-def gap_out(row: GapRow) -> GapOut:
-    """Render a gap row."""
+def feedback_parts(detail: GapDetail) -> tuple[GapFeedbackOut | None, GivenAnswerOut | None]:
+    """Render a gap's feedback and the answer that was given."""
+    feedback = GapFeedbackOut.model_validate(detail.feedback) if detail.feedback else None
+    answer = GivenAnswerOut.model_validate(detail.answer) if detail.answer else None
+    return feedback, answer
+
+
+def gap_out(detail: GapDetail) -> GapOut:
+    """Render a gap with its type, topic, feedback and given answer."""
+    row = detail.gap
+    feedback, answer = feedback_parts(detail)
     return GapOut(
         id=row.id,
+        ref=row.ref,
         kind=row.kind,
+        kind_label=detail.kind_label,
         question=row.question,
         topic_id=row.topic_id,
+        topic_label=detail.topic_label,
         status=row.status,
         owner=row.owner,
         note=row.note,
@@ -50,6 +86,25 @@ def gap_out(row: GapRow) -> GapOut:
         nearest=row.nearest or [],
         top_score=row.top_score,
         created_at=row.created_at.isoformat(timespec="seconds"),
+        feedback=feedback,
+        answer=answer,
+    )
+
+
+def topic_gap_out(detail: GapDetail) -> TopicGapOut:
+    """Render a gap as listed under its topic."""
+    row = detail.gap
+    feedback, answer = feedback_parts(detail)
+    return TopicGapOut(
+        id=row.id,
+        ref=row.ref,
+        kind=row.kind,
+        kind_label=detail.kind_label,
+        question=row.question,
+        status=row.status,
+        created_at=row.created_at.isoformat(timespec="seconds"),
+        feedback=feedback,
+        answer=answer,
     )
 
 
@@ -61,11 +116,13 @@ def list_gaps(
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
+    ref: Ref = None,
 ) -> list[GapOut]:
-    """List gaps, newest first, filtered by status and period."""
+    """List gaps, newest first, filtered by status, period and reference."""
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="gaps", status=status)
-    return [gap_out(r) for r in gaps.gaps(status, start, end)]
+    rows = gaps.gaps(status, start, end, ref=parse_ref(ref))
+    return [gap_out(d) for d in gaps.details(rows)]
 
 
 @router.get("/export.csv", response_class=Response)
@@ -76,15 +133,39 @@ def export_csv(
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
+    ref: Ref = None,
 ) -> Response:
     """Export the gap log as CSV (semicolon-separated, UTF-8 with BOM for Excel)."""
     start, end = period(since, until)
     auditor.record(audit.GAPS_EXPORTED, None, format="csv", status=status)
-    body = "\ufeff" + gaps.export_csv(gaps.gaps(status, start, end))
+    body = "\ufeff" + gaps.export_csv(gaps.gaps(status, start, end, ref=parse_ref(ref)))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="luckor.csv"'},
+    )
+
+
+def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
+    """Render a topic from its gaps, oldest first."""
+    rows = [d.gap for d in details]
+    nearest = {n["document_id"]: n for r in rows for n in (r.nearest or [])}
+    return TopicOut(
+        id=topic.id,
+        label=topic.label,
+        status=topic.status,
+        owner=topic.owner,
+        note=topic.note,
+        resolving_document=topic.resolving_document,
+        count=len(rows),
+        first_seen=rows[0].created_at.isoformat(timespec="seconds"),
+        last_seen=rows[-1].created_at.isoformat(timespec="seconds"),
+        examples=list(dict.fromkeys(r.question for r in reversed(rows)))[:5],
+        nearest=list(nearest.values())[:3],
+        gap_ids=[r.id for r in rows],
+        kinds=dict(Counter(d.kind_label for d in details)),
+        gaps=[topic_gap_out(d) for d in details],
+        keep=bool(topic.keep),
     )
 
 
@@ -96,11 +177,13 @@ def list_topics(
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
+    ref: Ref = None,
 ) -> list[TopicOut]:
-    """List gap topics, grouped by similarity, largest first."""
+    """List gap topics, grouped by similarity, largest first; with ref, the one holding it."""
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="topics", status=status)
-    result = []
+    wanted = parse_ref(ref)
+    chosen: list[tuple[GapTopicRow, list[GapRow]]] = []
     for topic, rows in gaps.topics():
         rows = [
             r
@@ -108,27 +191,11 @@ def list_topics(
             if (not start or as_utc(r.created_at) >= start)
             and (not end or as_utc(r.created_at) < end)
         ]
-        if not rows or (status and topic.status != status):
-            continue
-        nearest = {n["document_id"]: n for r in rows for n in (r.nearest or [])}
-        result.append(
-            TopicOut(
-                id=topic.id,
-                label=topic.label,
-                status=topic.status,
-                owner=topic.owner,
-                note=topic.note,
-                resolving_document=topic.resolving_document,
-                count=len(rows),
-                first_seen=rows[0].created_at.isoformat(timespec="seconds"),
-                last_seen=rows[-1].created_at.isoformat(timespec="seconds"),
-                examples=list(dict.fromkeys(r.question for r in reversed(rows)))[:5],
-                nearest=list(nearest.values())[:3],
-                gap_ids=[r.id for r in rows],
-                keep=bool(topic.keep),
-            )
-        )
-    return result
+        wanted_here = not wanted or wanted in {r.ref for r in rows}
+        if rows and (not status or topic.status == status) and wanted_here:
+            chosen.append((topic, rows))
+    details = {d.gap.id: d for d in gaps.details([r for _, rows in chosen for r in rows])}
+    return [topic_out(topic, [details[r.id] for r in rows]) for topic, rows in chosen]
 
 
 @router.patch("/topics/{topic_id}", response_model=TopicStatusOut)
@@ -151,6 +218,40 @@ def patch_topic(
     )
 
 
+@router.post("/topics/{topic_id}/merge", response_model=TopicStatusOut)
+def merge_topic(
+    topic_id: str, body: TopicMerge, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+) -> TopicStatusOut:
+    """Move every gap of this topic into another and delete this one; return the other."""
+    try:
+        topic = gaps.merge_topics(topic_id, body.into)
+    except UnknownGapError:
+        raise HTTPException(404, "Ämnet finns inte.") from None
+    except SameTopicError:
+        raise HTTPException(422, "Ett ämne kan inte slås ihop med sig självt.") from None
+    auditor.record(audit.TOPIC_CHANGED, body.into, merged_from=topic_id)
+    return TopicStatusOut(
+        id=topic.id,
+        status=topic.status,
+        owner=topic.owner,
+        note=topic.note,
+        resolving_document=topic.resolving_document,
+    )
+
+
+@router.post("/{gap_id}/move", response_model=GapOut)
+def move_gap(
+    gap_id: str, body: GapMove, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+) -> GapOut:
+    """Move a gap to another topic, or to a new topic of its own when topic_id is null."""
+    try:
+        row = gaps.move_gap(gap_id, body.topic_id)
+    except UnknownGapError:
+        raise HTTPException(404, "Luckan eller ämnet finns inte.") from None
+    auditor.record(audit.GAP_CHANGED, gap_id, moved_to=row.topic_id)
+    return gap_out(gaps.details([row])[0])
+
+
 @router.patch("/{gap_id}", response_model=GapOut)
 def patch_gap(
     gap_id: str, body: GapPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
@@ -161,4 +262,4 @@ def patch_gap(
     except UnknownGapError:
         raise HTTPException(404, "Luckan finns inte.") from None
     auditor.record(audit.GAP_CHANGED, gap_id, **audit.changed_fields(body.model_dump()))
-    return gap_out(row)
+    return gap_out(gaps.details([row])[0])

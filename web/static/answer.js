@@ -85,11 +85,13 @@ export function nearestList(nearest) {
   ]);
 }
 
+// "Frågan har skickats till rutingruppen, referens K7QM2X" under a refusal.
 export function gapNotice(response) {
   if (!response.gap_id) return null;
-  return el("p", { className: "gap-notice" }, [
-    "Ärende-id hos rutingruppen: ",
-    el("code", { className: "gap-id", text: response.gap_id }),
+  const ref = response.gap_ref || response.gap_id;
+  return el("p", { className: "gap-notice", "data-gap-id": response.gap_id }, [
+    "Frågan har skickats till rutingruppen, referens ",
+    el("strong", { className: "gap-ref", text: ref }),
   ]);
 }
 

@@ -49,7 +49,8 @@ async function submit(section, answerId, helpful) {
     const stored = await api("/api/feedback", { json: payload(answerId, form, helpful) });
     form.remove();
     section.querySelectorAll(".thumb").forEach((t) => { t.disabled = true; });
-    const extra = stored.gap_id ? " Rutingruppen får se svaret och din synpunkt." : "";
+    const ref = stored.gap_ref ? `, referens ${stored.gap_ref}` : "";
+    const extra = stored.gap_id ? ` Rutingruppen får se svaret och din synpunkt${ref}.` : "";
     result.className = "feedback-result ok";
     result.textContent = `Tack! Ditt omdöme är sparat.${extra}`;
   } catch (error) {

@@ -1,12 +1,16 @@
-// The routine group's gap review: topics, their workflow status, filters and CSV export.
-import { api, el, formatDateTime, sourceLink } from "./dom.js";
+// The routine group's gap review: topics, their workflow status, filters, search by
+// reference, merging topics and CSV export.
+import { announce, api, el, formatDateTime, sourceLink } from "./dom.js";
+import { gapEntries } from "./gap_entries.js";
 
 const STATUSES = ["ny", "under behandling", "åtgärdad", "avvisad"];
 const filterForm = document.getElementById("gap-filter");
 const exportLink = document.getElementById("export-link");
 const listStatus = document.getElementById("gaps-status");
 const topicsRoot = document.getElementById("topics");
+const refInput = document.getElementById("filter-ref");
 let documents = [];
+let allTopics = [];
 let counter = 0;
 
 function statusLabel(status) {
@@ -111,6 +115,8 @@ function facts(topic) {
   const item = (term, value) => el("div", {}, [el("dt", { text: term }), el("dd", { text: value })]);
   return el("dl", { className: "facts inline" }, [
     item("Antal frågor", String(topic.count)),
+    item("Obesvarade", String(topic.kinds["obesvarad"] || 0)),
+    item("Inte hjälpsamt", String(topic.kinds["inte hjälpsamt"] || 0)),
     item("Först", formatDateTime(topic.first_seen)),
     item("Senast", formatDateTime(topic.last_seen)),
   ]);
@@ -121,44 +127,100 @@ function listSection(title, items) {
   return el("div", { className: "topic-list" }, [el("h3", { text: title }), el("ul", {}, items)]);
 }
 
-function topicCard(topic) {
+function mergeForm(topic, others) {
+  const id = `merge-${++counter}`;
+  const select = el("select", { id, name: "into" }, [el("option", { value: "" }, "Välj ämne"),
+    ...others.map((t) => el("option", { value: t.id }, `${t.label} (${t.count})`))]);
+  const result = el("p", { className: "action-result", role: "status" });
+  const form = el("form", { className: "merge-form" }, [
+    el("label", { for: id, text: "Slå ihop med ämnet" }), select,
+    el("button", { type: "submit", className: "secondary", text: "Slå ihop" }), result,
+  ]);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!select.value) {
+      result.className = "action-result error";
+      result.textContent = "Välj det ämne som frågorna ska flyttas till.";
+      select.focus();
+      return;
+    }
+    try {
+      const kept = await api(`/api/gaps/topics/${encodeURIComponent(topic.id)}/merge`,
+        { json: { into: select.value } });
+      const label = others.find((t) => t.id === kept.id)?.label || "";
+      await changed(kept.id, `Ämnena är sammanslagna under ”${label}”.`);
+    } catch (error) {
+      result.className = "action-result error";
+      result.textContent = error.message;
+    }
+  });
+  if (!others.length) return null;
+  return el("div", { className: "topic-list" }, [el("h3", { text: "Slå ihop ämnen" }),
+    el("p", { className: "hint", text: "Frågorna flyttas till det valda ämnet, och det här ämnet tas bort." }), form]);
+}
+
+function topicCard(topic, matchRef) {
   const headingId = `topic-h-${++counter}`;
   const head = el("div", { className: "topic-head" }, [
-    el("h2", { id: headingId, text: topic.label }), badge(topic.status)]);
+    el("h2", { id: headingId, tabindex: "-1", text: topic.label }), badge(topic.status)]);
   const onSaved = (status) => head.replaceChild(badge(status), head.lastChild);
-  const examples = topic.examples.map((q) => el("li", { text: q }));
+  const others = allTopics.filter((t) => t.id !== topic.id);
   const nearest = topic.nearest.map((n) => el("li", {}, [sourceLink(n.url, n.title),
     n.section ? el("span", { className: "source-desc", text: ` – ${n.section}` }) : null]));
-  const ids = el("details", { className: "gap-ids" }, [
-    el("summary", { text: `Ärende-id (${topic.gap_ids.length})` }),
-    el("ul", {}, topic.gap_ids.map((id) => el("li", {}, el("code", { text: id })))),
-  ]);
-  return el("article", { className: "topic card", "aria-labelledby": headingId }, [
+  return el("article", { className: "topic card", "aria-labelledby": headingId, "data-topic": topic.id }, [
     head, facts(topic),
+    gapEntries(topic, others, { matchRef, onChanged: changed }),
     el("div", { className: "topic-columns" }, [
-      listSection("Exempel på frågor", examples),
       listSection("Närmaste dokument", nearest),
+      mergeForm(topic, others),
     ]),
-    topicForm(topic, onSaved), ids,
+    topicForm(topic, onSaved),
   ]);
+}
+
+function summary(topics, ref) {
+  if (ref) {
+    return topics.length
+      ? `Referens ${ref} finns i ämnet ”${topics[0].label}”.`
+      : `Ingen lucka med referensen ${ref} matchar filtren.`;
+  }
+  return topics.length
+    ? `${topics.length} ${topics.length === 1 ? "ämne" : "ämnen"}.`
+    : "Inga luckor med de valda filtren.";
 }
 
 async function loadTopics() {
   const query = filterQuery();
+  const ref = refInput.value.trim().toUpperCase().replace(/[\s#-]+/g, "");
   exportLink.href = `/api/gaps/export.csv${query}`;
   listStatus.textContent = "Hämtar …";
   try {
     const topics = await api(`/api/gaps/topics${query}`);
-    topicsRoot.replaceChildren(...topics.map(topicCard));
-    listStatus.textContent = topics.length
-      ? `${topics.length} ${topics.length === 1 ? "ämne" : "ämnen"}.`
-      : "Inga luckor med de valda filtren.";
+    allTopics = query ? await api("/api/gaps/topics") : topics;
+    refInput.removeAttribute("aria-invalid");
+    topicsRoot.replaceChildren(...topics.map((t) => topicCard(t, ref || null)));
+    announce(listStatus, summary(topics, ref));
+    topicsRoot.querySelector(".gap-entry.match")?.scrollIntoView({ block: "center" });
+    return topics;
   } catch (error) {
+    if (error.status === 422 && ref) refInput.setAttribute("aria-invalid", "true");
     listStatus.textContent = error.message;
+    return [];
   }
 }
 
+// After a merge or a move: reload, say what happened and put focus on the topic that kept the gaps.
+async function changed(topicId, message) {
+  await loadTopics();
+  announce(listStatus, message);
+  const heading = topicsRoot.querySelector(`[data-topic="${CSS.escape(topicId)}"] h2`);
+  if (heading) heading.focus();
+  else listStatus.focus();
+}
+
 async function start() {
+  const ref = new URLSearchParams(location.search).get("ref");
+  if (ref) refInput.value = ref;
   try {
     documents = await api("/api/documents");
   } catch {
