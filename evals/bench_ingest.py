@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import random
 import resource
+import shutil
 import tempfile
 import time
 import zlib
@@ -60,6 +61,12 @@ def report(label: str, summary: IngestSummary, pages: int, real_embedding: bool 
     phases = ", ".join(f"{k} {v:.2f} s" for k, v in sorted(t.items()))
     print(f"  phases: {phases}")
     print(f"  without embedding: {pages / rest:.1f} pages/s (target ≥ 20)")
+    if summary.written and summary.chunks:
+        w = summary.written
+        print(
+            f"  texts embedded {w.embedded} ({w.embedded / summary.chunks:.2f} per chunk), "
+            f"reused {w.reused}"
+        )
     if embed and real_embedding:
         print(f"  embedding, chunks with their sentences: {summary.chunks / embed:.1f} chunks/s")
 
@@ -130,16 +137,30 @@ def count_pages(summary: IngestSummary) -> int:
 
 
 def bench_sample(data_dir: Path) -> None:
-    """Ingest the sample corpus, then again with nothing changed."""
+    """Ingest the sample corpus, again with nothing changed, then with one document edited."""
+    corpus = data_dir.parent / "sample-corpus"
+    shutil.copytree(CORPUS, corpus)
     settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
-    first = ingest(settings, [CORPUS], progress=False)
+    first = ingest(settings, [corpus], progress=False)
     report("Sample corpus, first ingest", first, count_pages(first))
     started = time.perf_counter()
-    again = ingest(settings, [CORPUS], progress=False)
+    again = ingest(settings, [corpus], progress=False)
     print(
         f"\nSample corpus, re-run with nothing changed: "
         f"{time.perf_counter() - started:.2f} s, {again.count('unchanged')} unchanged "
         f"(target ≤ 2 s)"
+    )
+    edited = next(p for p in sorted(corpus.rglob("*.md")) if p.name.lower() != "readme.md")
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\n\nEn ny mening om uppföljning varje kvartal.\n",
+        encoding="utf-8",
+    )
+    changed = ingest(settings, [corpus], progress=False)
+    written = changed.written
+    assert written is not None
+    print(
+        f"\nSample corpus, one document edited ({edited.name}, {changed.chunks} chunks): "
+        f"{changed.seconds:.2f} s, texts embedded {written.embedded}, reused {written.reused}"
     )
 
 
