@@ -17,6 +17,7 @@ from typing import Any
 from assistant.citations import Citation, neutral_passage, validate_citations
 from assistant.conversation import standalone_question
 from assistant.database import AnswerRow
+from assistant.decision_requests import is_decision_request
 from assistant.focus import asked_period
 from assistant.gaps import GapLog
 from assistant.generation import STREAM_RESET, GenerationRequest, Generator
@@ -25,6 +26,7 @@ from assistant.lexical import SwedishAnalyzer
 from assistant.privacy import redact, strip_placeholders
 from assistant.prompts import (
     CLARIFY_TEXT,
+    DECISION_REQUEST_TEXT,
     INGET_SVAR,
     NOT_A_QUESTION_TEXT,
     NOTICE_REDACTED,
@@ -36,6 +38,7 @@ from assistant.schemas import Passage
 log = logging.getLogger(__name__)
 LESSON_TYPE = "avvikelseanalys"
 ANSWER, REFUSAL, NOT_A_QUESTION, CLARIFY = "answer", "refusal", "not_a_question", "clarify"
+DECISION_REQUEST = "decision_request"
 # Questions about earlier incidents, answered from the deviation analyses first.
 DEVIATION_QUESTION = re.compile(
     r"\b(förra gången|tidigare (avvikelse|händelse|fall)|har det hänt|vad hände|"
@@ -56,8 +59,10 @@ class ChatResponse:
     answer_id: str
     generator: str
     redacted: bool
-    # answer, refusal (logged as a gap), not_a_question, or clarify (a follow-up that
-    # could not be made into a whole question); the last two log no gap.
+    # answer, refusal (logged as a gap), not_a_question, clarify (a follow-up that
+    # could not be made into a whole question) or decision_request (a decision about a
+    # specific person, answered with pointers to the nearest routines); the last three
+    # log no gap.
     kind: str = ANSWER
     citations: list[Citation] = field(default_factory=list)
     lessons: list[Citation] = field(default_factory=list)
@@ -163,6 +168,14 @@ class AnswerPipeline:
             yield AnswerEvent("final", response=response)
             return
         history = self.gaps.recent_questions(conversation_id, self.thresholds.history_turns)
+        if is_decision_request(clean, history):
+            self._point_to_routines(response, strip_placeholders(clean))
+            response.timings["first_token"] = response.timings["total"] = (
+                time.perf_counter() - started
+            )
+            yield AnswerEvent("token", response.answer)
+            yield AnswerEvent("final", response=response)
+            return
         # Placeholders ([PERSONNUMMER] …) are no words of the question: they must not steer.
         searched = strip_placeholders(clean)
         standalone = standalone_question(searched, history, self.analyzer, self.generator)
@@ -257,6 +270,21 @@ class AnswerPipeline:
                 response.nearest,
             )
             response.gap_id, response.gap_ref = gap.id, gap.ref
+        self._record(response)
+
+    def _point_to_routines(self, response: ChatResponse, question: str) -> None:
+        """Decline a decision about a person and list the routines nearest the question."""
+        retrieval = self.retriever.retrieve(question, self.thresholds.top_k)
+        routines = [p for p in retrieval.passages if p.doc_type != LESSON_TYPE]
+        response.kind, response.answer = DECISION_REQUEST, DECISION_REQUEST_TEXT
+        response.standalone_question = question
+        response.passages = routines or retrieval.passages
+        response.nearest = self._nearest(response.passages)
+        response.timings.update(retrieval.timings)
+        self._record(response)
+
+    def _record(self, response: ChatResponse) -> None:
+        """Store the answer so that feedback and follow-ups can refer to it."""
         self.gaps.record_answer(
             AnswerRow(
                 id=response.answer_id,

@@ -23,6 +23,15 @@ CLARIFY_TEXT = (
     "Skriv hela frågan, med det som har ändrats, så söker jag igen."
 )
 
+# Shown for a request for a decision about a specific person ("Har Anna rätt till …?"):
+# the assistant does not decide cases, points to the nearest routines, and logs no gap.
+DECISION_REQUEST_TEXT = (
+    "Rutinstöd fattar inga beslut i enskilda ärenden och bedömer inte om en viss person "
+    "har rätt till bistånd. Det avgör du som handläggare efter en individuell prövning. "
+    "Rutinerna nedan ligger närmast frågan. Fråga gärna hur rutinen ska tillämpas, till "
+    "exempel ”Vad gäller för en sökande som har sparpengar?”"
+)
+
 NOTICE_REDACTED = (
     "Frågan innehöll personuppgifter som har tagits bort innan den sparades. "
     "Skriv inte personnummer eller namn i frågor."

@@ -111,9 +111,11 @@ class ChatResponseOut(BaseModel):
 
     answer: str
     answered: bool
-    kind: Literal["answer", "refusal", "not_a_question", "clarify"] = Field(
+    kind: Literal["answer", "refusal", "not_a_question", "clarify", "decision_request"] = Field(
         description="answer; refusal (logged as a gap); not_a_question or clarify "
-        "(the input needs to be a whole question; nothing is logged)."
+        "(the input needs to be a whole question; nothing is logged); decision_request "
+        "(a decision about a specific person, which the assistant does not make: the "
+        "nearest routines are listed in `nearest`; nothing is logged)."
     )
     question: str
     citations: list[CitationOut]

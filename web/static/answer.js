@@ -71,7 +71,12 @@ export function sourceList(headingText, items, onCite, { intro = null, numbered 
   ]);
 }
 
-export function nearestList(nearest) {
+const NEAREST_TEXT = {
+  heading: "Dokument som ligger närmast frågan",
+  hint: "De svarar inte på frågan, men kan vara till hjälp.",
+};
+
+export function nearestList(nearest, { heading, hint } = NEAREST_TEXT) {
   if (!nearest.length) return null;
   const list = el("ul", { className: "nearest-list" });
   for (const item of nearest) {
@@ -79,8 +84,8 @@ export function nearestList(nearest) {
       el("span", { className: "source-desc", text: ` – ${describe(item)}` })]));
   }
   return el("section", { className: "nearest" }, [
-    el("h3", { text: "Dokument som ligger närmast frågan" }),
-    el("p", { className: "hint", text: "De svarar inte på frågan, men kan vara till hjälp." }),
+    el("h3", { text: heading }),
+    el("p", { className: "hint", text: hint }),
     list,
   ]);
 }

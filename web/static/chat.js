@@ -14,6 +14,11 @@ const errorBox = document.getElementById("ask-error");
 const sendButton = document.getElementById("send");
 const panel = new SourcePanel(document.getElementById("source-panel"));
 const LESSONS_INTRO = "Lärdomar ur avvikelseanalyser som rör frågan. De är inte rutiner.";
+// Under a decision request the nearest documents are the pointers to read.
+const ROUTINE_POINTERS = {
+  heading: "Rutiner som rör frågan",
+  hint: "Läs vad rutinen säger och gör din egen bedömning av ärendet.",
+};
 let conversationId = null;
 let controller = null;
 let turns = 0;
@@ -55,8 +60,13 @@ function finishTurn(turn, response) {
   body.removeAttribute("aria-live");
   body.setAttribute("aria-busy", "false");
   const prompt = response.kind === "not_a_question" || response.kind === "clarify";
+  const decision = response.kind === "decision_request";
   if (response.answered) {
     renderAnswerText(body, response.answer, response.citations, openCitation);
+  } else if (decision) {
+    turn.heading.textContent = "Rutinstöd fattar inte beslut i enskilda ärenden";
+    article.classList.add("decision");
+    renderAnswerText(body, response.answer);
   } else if (prompt) {
     turn.heading.textContent = "Skriv hela frågan";
     article.classList.add("prompt");
@@ -70,7 +80,8 @@ function finishTurn(turn, response) {
     response.answered ? null : gapNotice(response),
     noticeList(response.notices),
     response.citations.length ? sourceList("Källor", response.citations, openCitation) : null,
-    response.answered || prompt ? null : nearestList(response.nearest),
+    response.answered || prompt ? null
+      : nearestList(response.nearest, decision ? ROUTINE_POINTERS : undefined),
     response.lessons.length
       ? sourceList("Tidigare avvikelser", response.lessons, openCitation,
         { intro: LESSONS_INTRO, numbered: false })
@@ -80,7 +91,8 @@ function finishTurn(turn, response) {
   article.append(...parts.filter(Boolean));
   conversationId = response.conversation_id;
   const done = response.answered ? "Svaret är klart."
-    : prompt ? "Skriv hela frågan." : "Ingen rutin täcker frågan.";
+    : decision ? "Rutinstöd fattar inte beslut i enskilda ärenden."
+      : prompt ? "Skriv hela frågan." : "Ingen rutin täcker frågan.";
   announce(status, done);
   article.focus();
 }
