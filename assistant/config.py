@@ -250,6 +250,13 @@ class Settings(BaseSettings):
         "the server's purge off, `rutinstod purge` still works.",
     )
 
+    # Transparency (EU AI Act art. 50) and the accessibility statement
+    contact_email: str | None = Field(
+        None,
+        description="Address for questions about the service and reports of accessibility "
+        "problems, shown on /om-tjansten and /tillganglighet.",
+    )
+
     @field_validator("caseworker_tokens", "routine_group_tokens")
     @classmethod
     def _long_tokens(cls, tokens: list[str]) -> list[str]:

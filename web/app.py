@@ -22,7 +22,7 @@ from ingest.uploads import remove_staged
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
 from web.purging import start_purging, stop_purging
-from web.routes import audit, chat, documents, gaps, health, pages
+from web.routes import about, audit, chat, documents, gaps, health, pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -151,7 +151,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     install_docs(app)
-    for module in (health, chat, gaps, documents, audit, pages):
+    for module in (health, chat, gaps, documents, audit, pages, about):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
