@@ -120,6 +120,7 @@ def test_keyboard_new_line_and_new_question(page: Any, live_server: LiveServer) 
     page.fill("#question", "")
     ask(page, COVERED)
     page.get_by_role("button", name="Ny fråga").click()
+    page.get_by_role("button", name="Ja, börja om").click()
     assert page.locator(".turn").count() == 0, "Ny fråga should clear the conversation"
     assert page.evaluate("document.activeElement.id") == "question", "focus should go to the box"
 

@@ -14,9 +14,30 @@ const errorBox = document.getElementById("ask-error");
 const sendButton = document.getElementById("send");
 const panel = new SourcePanel(document.getElementById("source-panel"));
 const LESSONS_INTRO = "Lärdomar ur avvikelseanalyser som rör frågan. De är inte rutiner.";
+const STORE_KEY = "rutinstod.conversation";
+const confirmDialog = document.getElementById("confirm-new");
 let conversationId = null;
 let controller = null;
 let turns = 0;
+let finished = [];
+
+// Keep the conversation in this tab only, so it survives a reload or a menu click.
+function saveConversation() {
+  try {
+    sessionStorage.setItem(STORE_KEY, JSON.stringify({ conversationId, turns: finished }));
+  } catch {
+    // Storage full or disabled: the conversation simply does not survive a reload.
+  }
+}
+
+function loadConversation() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+    return saved && Array.isArray(saved.turns) ? saved : null;
+  } catch {
+    return null;
+  }
+}
 
 function openCitation(citation, trigger) {
   panel.open(citation, trigger);
@@ -49,7 +70,7 @@ function showStreamed(turn, text) {
   turn.body.replaceChildren(text ? el("p", { text }) : thinking());
 }
 
-function finishTurn(turn, response) {
+function finishTurn(turn, response, { restored = false } = {}) {
   const { body, article } = turn;
   turn.questionText.textContent = response.question;
   body.removeAttribute("aria-live");
@@ -79,6 +100,9 @@ function finishTurn(turn, response) {
   ];
   article.append(...parts.filter(Boolean));
   conversationId = response.conversation_id;
+  if (restored) return;
+  finished.push(response);
+  saveConversation();
   const done = response.answered ? "Svaret är klart."
     : prompt ? "Skriv hela frågan." : "Ingen rutin täcker frågan.";
   announce(status, done);
@@ -142,6 +166,8 @@ function startOver() {
   if (controller) controller.abort();
   conversation.replaceChildren();
   conversationId = null;
+  finished = [];
+  sessionStorage.removeItem(STORE_KEY);
   empty.hidden = false;
   panel.close();
   showError("");
@@ -160,4 +186,33 @@ textarea.addEventListener("keydown", (event) => {
     submitQuestion();
   }
 });
-document.getElementById("new-question").addEventListener("click", startOver);
+const newButton = document.getElementById("new-question");
+newButton.addEventListener("click", () => {
+  if (!conversation.children.length) {
+    startOver();
+    return;
+  }
+  confirmDialog.returnValue = "";
+  confirmDialog.showModal();
+});
+confirmDialog.querySelector("form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const choice = event.submitter ? event.submitter.value : "keep";
+  confirmDialog.close(choice);
+  if (choice === "clear") startOver();
+});
+confirmDialog.addEventListener("close", () => {
+  if (confirmDialog.returnValue === "clear") textarea.focus();
+  else newButton.focus();
+});
+
+function restoreConversation() {
+  const saved = loadConversation();
+  if (!saved || !saved.turns.length) return;
+  for (const response of saved.turns) finishTurn(startTurn(response.question), response,
+    { restored: true });
+  finished = saved.turns;
+  conversationId = saved.conversationId;
+}
+
+restoreConversation();

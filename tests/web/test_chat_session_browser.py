@@ -1,0 +1,66 @@
+"""The caseworker's conversation in a real Chromium: kept per tab, cleared only when confirmed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveServer
+from tests.web.axe import assert_accessible
+from tests.web.test_browser import COVERED, UNCOVERED, ask
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1366, 900), (390, 844)]
+
+
+def test_conversation_survives_a_reload_and_the_menu(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/")
+    ask(page, COVERED)
+    ask(page, UNCOVERED)
+    before = page.locator("article.answer").all_inner_texts()
+    page.reload()
+    page.locator("article.answer").nth(1).wait_for()
+    assert page.locator("article.answer").all_inner_texts() == before, "lost on reload"
+    assert page.locator("#empty").is_hidden(), "the empty hint should stay hidden"
+    page.get_by_role("link", name="Fråga rutinerna").click()
+    page.locator("article.answer").nth(1).wait_for()
+    assert page.locator("article.answer").count() == 2, "lost after a click in the menu"
+    page.locator("article.answer button.cite").first.click()
+    assert page.locator("#source-panel").is_visible(), "a restored citation should open"
+
+
+def test_conversation_is_kept_per_tab(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/")
+    ask(page, COVERED)
+    other = page.context.new_page()
+    other.goto(f"{live_server.url}/")
+    other.locator("#empty").wait_for()
+    assert other.locator("article.answer").count() == 0, "another tab must start empty"
+    other.close()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_new_question_asks_before_it_clears(
+    page: Any, live_server: LiveServer, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/")
+    ask(page, COVERED)
+    assert_accessible(page, f"answered at {width}px")
+    page.get_by_role("button", name="Ny fråga").click()
+    dialog = page.get_by_role("dialog", name="Börja ett nytt samtal?")
+    assert dialog.is_visible(), "Ny fråga should ask first"
+    assert page.evaluate("document.activeElement.textContent") == "Avbryt", "safe default focus"
+    assert_accessible(page, f"confirmation at {width}px")
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible(), "Escape should cancel"
+    assert page.locator("article.answer").count() == 1, "cancelling must keep the conversation"
+    assert page.evaluate("document.activeElement.id") == "new-question", "focus back on the button"
+    page.get_by_role("button", name="Ny fråga").click()
+    page.get_by_role("button", name="Ja, börja om").click()
+    assert page.locator("article.answer").count() == 0, "confirming should clear"
+    page.reload()
+    page.locator("#empty").wait_for()
+    assert page.locator("article.answer").count() == 0, "a cleared conversation stays cleared"
