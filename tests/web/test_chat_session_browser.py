@@ -64,3 +64,21 @@ def test_new_question_asks_before_it_clears(
     page.reload()
     page.locator("#empty").wait_for()
     assert page.locator("article.answer").count() == 0, "a cleared conversation stays cleared"
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_each_answer_heading_names_its_question(
+    page: Any, live_server: LiveServer, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/")
+    ask(page, COVERED)
+    ask(page, "Vilka kontoutdrag ska begäras in vid nyansökan för 811218-9876?")
+    headings = page.get_by_role("heading", level=2).filter(has=page.locator(".question-text"))
+    names = [" ".join(text.split()) for text in headings.all_inner_texts()]
+    assert names[0].endswith(COVERED), f"the heading should name the question: {names}"
+    assert "[PERSONNUMMER]" in names[1] and "811218" not in names[1], f"not redacted: {names}"
+    labelled = page.locator("article.answer").first.get_attribute("aria-labelledby")
+    accessible = page.locator(f"#{labelled}").text_content() or ""
+    assert COVERED in accessible and accessible.startswith("Svar på"), accessible
+    assert_accessible(page, f"two answers at {width}px")

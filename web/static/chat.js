@@ -50,19 +50,18 @@ function thinking() {
 function startTurn(question) {
   turns += 1;
   const headingId = `answer-${turns}-h`;
-  const questionText = el("p", { className: "question-text", text: question });
-  const heading = el("h2", { id: headingId, className: "answer-heading", text: "Svar" });
+  // The heading says what was asked, so a list of headings is a list of the questions.
+  const kind = el("span", { className: "answer-kind", text: "Svar på" });
+  const questionText = el("span", { className: "question-text", text: question });
+  const heading = el("h2", { id: headingId, className: "answer-heading" },
+    [kind, el("span", { className: "visually-hidden", text: ": " }), questionText]);
   const body = el("div", { className: "answer-body", "aria-live": "polite", "aria-busy": "true" },
     thinking());
   const article = el("article", { className: "answer", tabindex: "-1",
     "aria-labelledby": headingId }, [heading, body]);
-  conversation.append(el("li", { className: "turn" }, [
-    el("div", { className: "question" }, [
-      el("p", { className: "question-label", text: "Din fråga" }), questionText]),
-    article,
-  ]));
+  conversation.append(el("li", { className: "turn" }, [article]));
   empty.hidden = true;
-  return { questionText, heading, body, article, streamed: "" };
+  return { questionText, kind, body, article, streamed: "" };
 }
 
 function showStreamed(turn, text) {
@@ -79,11 +78,11 @@ function finishTurn(turn, response, { restored = false } = {}) {
   if (response.answered) {
     renderAnswerText(body, response.answer, response.citations, openCitation);
   } else if (prompt) {
-    turn.heading.textContent = "Skriv hela frågan";
+    turn.kind.textContent = "Skriv hela frågan";
     article.classList.add("prompt");
     renderAnswerText(body, response.answer);
   } else {
-    turn.heading.textContent = "Ingen rutin täcker frågan";
+    turn.kind.textContent = "Ingen rutin täcker frågan";
     article.classList.add("refusal");
     renderAnswerText(body, response.answer);
   }
@@ -112,7 +111,7 @@ function finishTurn(turn, response, { restored = false } = {}) {
 function failTurn(turn, message) {
   turn.body.removeAttribute("aria-live");
   turn.body.setAttribute("aria-busy", "false");
-  turn.heading.textContent = "Inget svar";
+  turn.kind.textContent = "Inget svar på";
   turn.article.classList.add("failed");
   turn.body.replaceChildren(el("p", { className: "error", text: message }));
   announce(status, message);
