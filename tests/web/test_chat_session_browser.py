@@ -82,3 +82,27 @@ def test_each_answer_heading_names_its_question(
     accessible = page.locator(f"#{labelled}").text_content() or ""
     assert COVERED in accessible and accessible.startswith("Svar på"), accessible
     assert_accessible(page, f"two answers at {width}px")
+
+
+PAST = (
+    "Om kontoutdragen inte kom in vid ett stickprov 2023, inom hur många dagar skulle "
+    "handläggaren skicka en påminnelse?"
+)
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_a_retired_version_is_flagged_with_its_successor(
+    page: Any, live_server: LiveServer, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/")
+    answer = ask(page, PAST)
+    sources = answer.locator(".sources").first.inner_text()
+    assert "version 1.2" in sources, f"every citation should show its version: {sources}"
+    retired = answer.locator(".source-retired").first.inner_text()
+    assert "gällde till 31 december 2024" in retired, retired
+    assert "Rutin för stickprovskontroller, version 2.0" in retired, retired
+    assert_accessible(page, f"retired source at {width}px")
+    answer.locator("button.cite").first.click()
+    facts = page.locator("#source-facts").inner_text()
+    assert "Gäller till" in facts and "version 2.0" in facts, facts
