@@ -14,7 +14,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.citations import Citation, neutral_passage, validate_citations
+from assistant.catalog import meta_from_row
+from assistant.citations import Citation, mark_retired, neutral_passage, validate_citations
 from assistant.conversation import standalone_question
 from assistant.database import AnswerRow
 from assistant.decision_requests import is_decision_request
@@ -259,6 +260,10 @@ class AnswerPipeline:
                 Citation(id=i, passage=p, quote=p.text[:400])
                 for i, p in enumerate(lessons[:2], start=1)
             ]
+            cited = response.citations + response.lessons
+            if any(c.passage.valid_to for c in cited):
+                documents = [meta_from_row(row) for row in self.retriever.catalog.documents()]
+                mark_retired(cited, documents, self.retriever.today())
         else:
             response.kind, response.answer = REFUSAL, REFUSAL_TEXT
             response.nearest = self._nearest(response.passages)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from assistant.prompts import INGET_SVAR
-from assistant.schemas import Passage
+from assistant.schemas import DocumentMeta, Passage
 from assistant.sentences import split_sentences
 
 CITATION = re.compile(r"\s*\[(\d{1,3})\]")
@@ -40,6 +41,9 @@ class Citation:
     id: int
     passage: Passage
     quote: str
+    # Set when the document is no longer in force: the version in force now, by title.
+    retired: bool = False
+    replaced_by: dict[str, str | None] | None = None
 
     @property
     def url(self) -> str:
@@ -64,6 +68,10 @@ class Citation:
             "quote": self.quote,
             "passage": p.text,
             "url": self.url,
+            "version": p.version,
+            "valid_to": p.valid_to,
+            "retired": self.retired,
+            "replaced_by": self.replaced_by,
         }
         if p.ocr_confidence is not None:  # the passage was read from a scan by OCR
             shown["ocr_confidence"] = round(p.ocr_confidence, 4)
@@ -132,3 +140,23 @@ def validate_citations(text: str, passages: list[Passage]) -> tuple[str, list[Ci
         for n, shown in sorted(numbering.items(), key=lambda pair: pair[1])
     ]
     return " ".join(kept), citations
+
+
+def mark_retired(citations: list[Citation], documents: list[DocumentMeta], today: dt.date) -> None:
+    """Flag citations of documents no longer in force, with the version in force by title."""
+    for citation in citations:
+        valid_to = citation.passage.valid_to
+        if valid_to is None or dt.date.fromisoformat(valid_to) >= today:
+            continue
+        citation.retired = True
+        current = [
+            d for d in documents if d.title == citation.passage.title and not d.is_retired(today)
+        ]
+        if current:
+            doc = max(current, key=lambda d: d.valid_from or dt.date.min)
+            citation.replaced_by = {
+                "document_id": doc.id,
+                "title": doc.title,
+                "version": doc.version,
+                "valid_from": doc.valid_from.isoformat() if doc.valid_from else None,
+            }

@@ -289,6 +289,7 @@ class HybridRetriever:
                     ocr_confidence=view.chunk.ocr_confidence,
                     version=doc.version,
                     content_hash=doc.content_hash,
+                    valid_to=doc.valid_to.isoformat() if doc.valid_to else None,
                 )
             )
         return passages

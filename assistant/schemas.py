@@ -86,6 +86,7 @@ class Passage:
     # The document's version and content hash when it was retrieved: an answer's receipt.
     version: str | None = None
     content_hash: str | None = None
+    valid_to: str | None = None  # ISO date the document stopped being in force, if it has
 
     def as_dict(self) -> dict[str, object]:
         """Return the passage as the JSON object `rutinstod search --json` prints."""

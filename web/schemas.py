@@ -65,6 +65,12 @@ class CitationOut(BaseModel):
     ocr_confidence: float | None = Field(
         None, description="Mean OCR word confidence (0–1) when the passage was read from a scan."
     )
+    version: str | None = Field(None, description="The cited document's version.")
+    valid_to: str | None = Field(None, description="Last day the cited document is in force.")
+    retired: bool = Field(False, description="The cited document is no longer in force.")
+    replaced_by: dict[str, str | None] | None = Field(
+        None, description="The document in force now with the same title (id, title, version)."
+    )
 
 
 class ReceiptCitationOut(CitationOut):

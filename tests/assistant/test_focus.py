@@ -158,3 +158,18 @@ def test_a_question_about_a_past_year_is_answered_from_the_routine_in_force_then
         "handläggaren skicka en påminnelse?"
     )
     assert "stickprovskontroller_v1.pdf" not in {c.passage.document for c in now.citations}
+
+
+def test_a_citation_of_a_retired_version_names_the_version_in_force(
+    sample_components: Components,
+) -> None:
+    then = sample_components.pipeline.ask(
+        "Om kontoutdragen inte kom in vid ett stickprov 2023, inom hur många dagar skulle "
+        "handläggaren skicka en påminnelse?"
+    )
+    shown = [c.as_dict() for c in then.citations]
+    assert shown and all(c["retired"] for c in shown), f"v1 should be flagged retired: {shown}"
+    assert {c["version"] for c in shown} == {"1.2"}, shown
+    assert {c["valid_to"] for c in shown} == {"2024-12-31"}, shown
+    replaced = [c["replaced_by"] for c in shown]
+    assert all(r and r["version"] == "2.0" for r in replaced), f"no successor: {replaced}"

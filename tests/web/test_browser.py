@@ -85,7 +85,9 @@ def test_uncovered_question_is_sent_to_the_routine_group(
     page.goto(f"{live_server.url}/")
     answer = ask(page, UNCOVERED)
     assert "refusal" in (answer.get_attribute("class") or ""), "the answer should be a refusal"
-    assert answer.locator("h2").inner_text() == "Ingen rutin täcker frågan", "plain refusal"
+    heading = answer.locator("h2")
+    assert heading.locator(".answer-kind").inner_text().lower() == "ingen rutin täcker frågan"
+    assert heading.locator(".question-text").inner_text() == UNCOVERED, "heading names the question"
     notice = answer.locator(".gap-notice").inner_text()
     ref = answer.locator(".gap-ref").inner_text()
     assert notice == f"Frågan har skickats till rutingruppen, referens {ref}", notice
@@ -120,6 +122,7 @@ def test_keyboard_new_line_and_new_question(page: Any, live_server: LiveServer) 
     page.fill("#question", "")
     ask(page, COVERED)
     page.get_by_role("button", name="Ny fråga").click()
+    page.get_by_role("button", name="Ja, börja om").click()
     assert page.locator(".turn").count() == 0, "Ny fråga should clear the conversation"
     assert page.evaluate("document.activeElement.id") == "question", "focus should go to the box"
 

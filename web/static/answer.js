@@ -1,5 +1,5 @@
 // Render one answer: text with citation buttons, sources, earlier deviations, refusals, notices.
-import { el, sourceLink, typeLabel } from "./dom.js";
+import { el, formatDate, sourceLink, typeLabel } from "./dom.js";
 
 const MARKER = /\[(\d+)\]/g;
 
@@ -49,14 +49,25 @@ function describe(item) {
   const parts = [typeLabel(item.type)];
   if (item.section) parts.push(item.section);
   if (item.page) parts.push(`s. ${item.page}`);
+  if (item.version) parts.push(`version ${item.version}`);
   return parts.join(" · ");
+}
+
+// "Gäller inte längre: gällde till …, ersatt av … version …" under a retired source.
+export function retiredText(item) {
+  if (!item.retired) return null;
+  let text = `Gäller inte längre: gällde till ${formatDate(item.valid_to)}.`;
+  const next = item.replaced_by;
+  if (next) text += ` Ersatt av ${next.title}${next.version ? `, version ${next.version}` : ""}.`;
+  return text;
 }
 
 export function sourceList(headingText, items, onCite, { intro = null, numbered = true } = {}) {
   const list = el("ul", { className: "source-list" });
   for (const item of items) {
     const label = [el("span", { className: "source-title", text: item.title }),
-      el("span", { className: "source-desc", text: describe(item) })];
+      el("span", { className: "source-desc", text: describe(item) }),
+      item.retired ? el("span", { className: "source-retired", text: retiredText(item) }) : null];
     const button = citeButton(item, onCite, label);
     button.className = "source-button";
     const number = numbered

@@ -19,9 +19,30 @@ const ROUTINE_POINTERS = {
   heading: "Rutiner som rör frågan",
   hint: "Läs vad rutinen säger och gör din egen bedömning av ärendet.",
 };
+const STORE_KEY = "rutinstod.conversation";
+const confirmDialog = document.getElementById("confirm-new");
 let conversationId = null;
 let controller = null;
 let turns = 0;
+let finished = [];
+
+// Keep the conversation in this tab only, so it survives a reload or a menu click.
+function saveConversation() {
+  try {
+    sessionStorage.setItem(STORE_KEY, JSON.stringify({ conversationId, turns: finished }));
+  } catch {
+    // Storage full or disabled: the conversation simply does not survive a reload.
+  }
+}
+
+function loadConversation() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORE_KEY) || "null");
+    return saved && Array.isArray(saved.turns) ? saved : null;
+  } catch {
+    return null;
+  }
+}
 
 function openCitation(citation, trigger) {
   panel.open(citation, trigger);
@@ -34,19 +55,18 @@ function thinking() {
 function startTurn(question) {
   turns += 1;
   const headingId = `answer-${turns}-h`;
-  const questionText = el("p", { className: "question-text", text: question });
-  const heading = el("h2", { id: headingId, className: "answer-heading", text: "Svar" });
+  // The heading says what was asked, so a list of headings is a list of the questions.
+  const kind = el("span", { className: "answer-kind", text: "Svar på" });
+  const questionText = el("span", { className: "question-text", text: question });
+  const heading = el("h2", { id: headingId, className: "answer-heading" },
+    [kind, el("span", { className: "visually-hidden", text: ": " }), questionText]);
   const body = el("div", { className: "answer-body", "aria-live": "polite", "aria-busy": "true" },
     thinking());
   const article = el("article", { className: "answer", tabindex: "-1",
     "aria-labelledby": headingId }, [heading, body]);
-  conversation.append(el("li", { className: "turn" }, [
-    el("div", { className: "question" }, [
-      el("p", { className: "question-label", text: "Din fråga" }), questionText]),
-    article,
-  ]));
+  conversation.append(el("li", { className: "turn" }, [article]));
   empty.hidden = true;
-  return { questionText, heading, body, article, streamed: "" };
+  return { questionText, kind, body, article, streamed: "" };
 }
 
 function showStreamed(turn, text) {
@@ -54,7 +74,7 @@ function showStreamed(turn, text) {
   turn.body.replaceChildren(text ? el("p", { text }) : thinking());
 }
 
-function finishTurn(turn, response) {
+function finishTurn(turn, response, { restored = false } = {}) {
   const { body, article } = turn;
   turn.questionText.textContent = response.question;
   body.removeAttribute("aria-live");
@@ -64,15 +84,15 @@ function finishTurn(turn, response) {
   if (response.answered) {
     renderAnswerText(body, response.answer, response.citations, openCitation);
   } else if (decision) {
-    turn.heading.textContent = "Rutinstöd fattar inte beslut i enskilda ärenden";
+    turn.kind.textContent = "Rutinstöd fattar inte beslut i enskilda ärenden";
     article.classList.add("decision");
     renderAnswerText(body, response.answer);
   } else if (prompt) {
-    turn.heading.textContent = "Skriv hela frågan";
+    turn.kind.textContent = "Skriv hela frågan";
     article.classList.add("prompt");
     renderAnswerText(body, response.answer);
   } else {
-    turn.heading.textContent = "Ingen rutin täcker frågan";
+    turn.kind.textContent = "Ingen rutin täcker frågan";
     article.classList.add("refusal");
     renderAnswerText(body, response.answer);
   }
@@ -90,6 +110,9 @@ function finishTurn(turn, response) {
   ];
   article.append(...parts.filter(Boolean));
   conversationId = response.conversation_id;
+  if (restored) return;
+  finished.push(response);
+  saveConversation();
   const done = response.answered ? "Svaret är klart."
     : decision ? "Rutinstöd fattar inte beslut i enskilda ärenden."
       : prompt ? "Skriv hela frågan." : "Ingen rutin täcker frågan.";
@@ -100,7 +123,7 @@ function finishTurn(turn, response) {
 function failTurn(turn, message) {
   turn.body.removeAttribute("aria-live");
   turn.body.setAttribute("aria-busy", "false");
-  turn.heading.textContent = "Inget svar";
+  turn.kind.textContent = "Inget svar på";
   turn.article.classList.add("failed");
   turn.body.replaceChildren(el("p", { className: "error", text: message }));
   announce(status, message);
@@ -154,6 +177,8 @@ function startOver() {
   if (controller) controller.abort();
   conversation.replaceChildren();
   conversationId = null;
+  finished = [];
+  sessionStorage.removeItem(STORE_KEY);
   empty.hidden = false;
   panel.close();
   showError("");
@@ -172,4 +197,33 @@ textarea.addEventListener("keydown", (event) => {
     submitQuestion();
   }
 });
-document.getElementById("new-question").addEventListener("click", startOver);
+const newButton = document.getElementById("new-question");
+newButton.addEventListener("click", () => {
+  if (!conversation.children.length) {
+    startOver();
+    return;
+  }
+  confirmDialog.returnValue = "";
+  confirmDialog.showModal();
+});
+confirmDialog.querySelector("form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const choice = event.submitter ? event.submitter.value : "keep";
+  confirmDialog.close(choice);
+  if (choice === "clear") startOver();
+});
+confirmDialog.addEventListener("close", () => {
+  if (confirmDialog.returnValue === "clear") textarea.focus();
+  else newButton.focus();
+});
+
+function restoreConversation() {
+  const saved = loadConversation();
+  if (!saved || !saved.turns.length) return;
+  for (const response of saved.turns) finishTurn(startTurn(response.question), response,
+    { restored: true });
+  finished = saved.turns;
+  conversationId = saved.conversationId;
+}
+
+restoreConversation();

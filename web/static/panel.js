@@ -1,4 +1,5 @@
 // The side panel that shows a cited passage with the quoted sentences highlighted.
+import { retiredText } from "./answer.js";
 import { el, formatDate, safeHref, typeLabel } from "./dom.js";
 
 function escapeRegExp(text) {
@@ -63,7 +64,10 @@ export class SourcePanel {
       fact("Dokument", citation.document),
       fact("Avsnitt", citation.section),
       fact("Sida", citation.page),
+      fact("Version", citation.version),
       fact("Gäller från", citation.valid_from ? formatDate(citation.valid_from) : null),
+      fact("Gäller till", citation.valid_to ? formatDate(citation.valid_to) : null),
+      fact("Status", retiredText(citation)),
     ].filter(Boolean));
     this.passage.replaceChildren(...highlightedPassage(citation.passage || "", citation.quote));
     const href = safeHref(citation.url);
