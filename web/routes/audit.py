@@ -81,7 +81,7 @@ def list_events(
     since: Since = None,
     until: Until = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> AuditPageOut:
     """Return audit events, newest first, filtered by actor, action and time."""
     where = audit_filter(actor, action, since, until)
