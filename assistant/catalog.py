@@ -17,6 +17,7 @@ GENERATION_KEY = "lexical_generation"
 DIRTY_KEY = "ingest_started"
 COLLECTION_KEY = "vector_collection"
 MODEL_KEY = "embedding_model"
+READER_KEY = "reader_version"  # which reader made the passages (ingest/prepare.py)
 
 
 def meta_from_row(row: DocumentRow) -> DocumentMeta:

@@ -51,7 +51,8 @@ ABBREVIATIONS = (
 # A sentence ends at . ! or ? followed by a capital or a digit (possibly quoted).
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-ZÅÄÖ0-9])")
 # A list item's marker: a bullet, "1." / "1)" or "a)" / "a.".
-LIST_ITEM = re.compile(r"^\s*(?:[-•*–]|\d{1,2}[.)]|[a-z][.)])\s+")
+BULLETS = "-•*–➢▪●○◦►✓"
+LIST_ITEM = re.compile(rf"^\s*(?:[{BULLETS}\uf0b7]|\d{{1,2}}[.)]|[a-z][.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,9 @@ def split_sentence_lines(text: str) -> list[Sentence]:
     for number, raw in enumerate(text.splitlines()):
         line = " ".join(raw.split())
         item = bool(LIST_ITEM.match(line))
-        line = line.lstrip("-•* ")  # as at ingest, where the sentence vectors were made
+        line = (
+            line.lstrip(f"{BULLETS}\uf0b7 ") if item else line
+        )  # as at ingest, where the sentence vectors were made
         if not line:
             continue
         parts = SENTENCE_END.split(line)

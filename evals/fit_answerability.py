@@ -44,6 +44,7 @@ DEFAULT_GROUPS = (
     "evals/datasets/heldout_dev.jsonl,evals/datasets/conversations_dev.jsonl",
     "../shared/seeds:evals/datasets/seeds.jsonl,evals/datasets/real_dev.jsonl",
     "evals/realdocs/corpus:evals/datasets/real_docs_dev.jsonl",
+    "evals/realdocs2/corpus:evals/datasets/real2_dev.jsonl",
 )
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
 

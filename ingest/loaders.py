@@ -171,31 +171,84 @@ def _strip_markdown(line: str) -> str:
     return line.strip("| ").replace(" | ", "; ") if line.startswith("|") else line
 
 
+def _join_markdown(lines: list[tuple[str, bool]]) -> str:
+    """Join a Markdown section's lines as CommonMark does: a paragraph's lines are one.
+
+    Each entry is (text, own line): table rows, code lines and lines after a hard break
+    keep their own line; list items start one, and a lower-case line after an item is
+    the rest of that item. A blank line ends a paragraph.
+    """
+    paragraphs: list[list[str]] = [[]]
+    after_own = False
+    for text, own in lines:
+        if not text:
+            paragraphs.append([])
+            after_own = False
+            continue
+        current = paragraphs[-1]
+        starts = (
+            own
+            or after_own
+            or not current
+            or LIST_ITEM.match(text)
+            or (LIST_ITEM.match(current[-1]) and not text[0].islower())
+        )
+        if starts:
+            current.append(text)
+        else:
+            current[-1] = f"{current[-1]} {text}"
+        after_own = own
+    return "\n\n".join("\n".join(p) for p in paragraphs if p)
+
+
 def load_markdown(data: bytes) -> LoadedFile:
-    """Read Markdown: front matter as metadata, '#' headings as sections."""
+    """Read Markdown: front matter as metadata, '#' headings as sections.
+
+    A paragraph's wrapped lines are joined into one, so that a sentence broken over
+    lines stays one sentence. Documents converted from PDF or Word often mark their
+    headings only by a line of their own: such a short line, standing between finished
+    sentences and a paragraph, opens a section too (as in plain text files).
+    """
     meta, body = split_front_matter(decode_text(data))
     tracker = HeadingTracker()
     blocks: list[Block] = []
-    buffer: list[str] = []
+    buffer: list[tuple[str, bool]] = []
     in_code = False
 
     def flush() -> None:
-        text = "\n".join(buffer).strip()
-        text = re.sub(r"\n{3,}", "\n\n", text)
+        text = _join_markdown(buffer).strip()
         if text:
             blocks.append(Block(tracker.path, text))
         buffer.clear()
 
-    for line in body.splitlines():
+    raw_lines = body.splitlines()
+    stripped = [line.strip() for line in raw_lines]
+    marked_level = 1  # the level of the last '#' heading: unmarked ones nest under it
+    for index, line in enumerate(raw_lines):
         if line.strip().startswith("```"):
             in_code = not in_code
             continue
         heading = None if in_code else re.match(r"^(#{1,6})\s+(.+?)\s*#*$", line)
         if heading:
             flush()
-            tracker.enter(len(heading.group(1)), heading.group(2))
+            marked_level = len(heading.group(1))
+            tracker.enter(marked_level, heading.group(2))
+        elif in_code:
+            buffer.append((line.rstrip(), True))
+        elif (
+            not line.startswith((" ", "\t", "|", ">"))
+            and not LIST_ITEM.match(line)
+            and _is_plain_heading(stripped, index)
+        ):
+            flush()
+            tracker.enter(marked_level + 1, stripped[index].strip("*_ "))
         else:
-            buffer.append(_strip_markdown(line.rstrip()))
+            table_row = line.lstrip().startswith("|")
+            hard_break = line.endswith(("  ", "\\"))
+            text = " ".join(_strip_markdown(line.rstrip().rstrip("\\")).split())
+            if (table_row and not text) or PAGE_FOOTER.match(text):
+                continue  # the |---| row under a table's header; "2/3" left by a conversion
+            buffer.append((text, table_row or hard_break))
     flush()
     if not blocks:
         raise UnreadableFileError("Markdown-filen innehåller ingen text.")

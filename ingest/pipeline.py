@@ -16,12 +16,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from assistant.catalog import READER_KEY, read_state, write_state
 from assistant.config import Settings
 from assistant.database import Database, DocumentRow, IngestFailureRow, utcnow
 from ingest.errors import UnreadableFileError
 from ingest.index import IndexWriter, NewDocument, WriteStats
 from ingest.lock import IngestLock
-from ingest.prepare import FileOutcome, Preparer, discover
+from ingest.prepare import READER_VERSION, FileOutcome, Preparer, discover
 
 __all__ = ["FileOutcome", "IngestSummary", "Ingestor", "discover", "ingest"]
 
@@ -124,7 +125,11 @@ class Ingestor:
         known = self._known()
         files = discover(p for p in paths if p.exists())
         preparer = Preparer(self.settings)
-        documents = self._prepare_all(preparer, files, known, summary, progress)
+        with self.database.session() as session:
+            reread = known and read_state(session, READER_KEY) != READER_VERSION
+        # A new reader reads every known file again: no stored hash counts as current.
+        current = {p: (i, "reread") for p, (i, _) in known.items()} if reread else known
+        documents = self._prepare_all(preparer, files, current, summary, progress)
         removed = self._removed(paths, files, known) if prune else []
         summary.outcomes += [FileOutcome(Path(path), "removed") for path in removed]
         if documents or removed or self.writer.needs_repair():
@@ -133,6 +138,10 @@ class Ingestor:
             summary.timings.update(written.timings)
         for phase, seconds in preparer.timings.items():
             summary.timings[phase] = summary.timings.get(phase, 0.0) + seconds
+        if not any(o.status == "failed" for o in summary.outcomes):
+            # Kept unset while a file fails, so that it is read again by the new reader.
+            with self.database.session() as session:
+                write_state(session, READER_KEY, READER_VERSION)
         self._record_failures(summary)
         return summary
 

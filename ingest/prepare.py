@@ -56,6 +56,13 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+# Bumped whenever reading a file gives other text, sections or chunks than before
+# (loaders, chunking, sentence splitting). The next ingest then reads every file again
+# instead of keeping what an older reader made of it; passages and sentences whose
+# text did not change keep their vectors, so a bump costs reading, not embedding.
+READER_VERSION = "2026-12-02.1"
+
+
 def content_hash(path: Path, data: bytes) -> str:
     """Hash a file together with its sidecar, so a metadata edit counts as a change."""
     digest = hashlib.sha256(data)

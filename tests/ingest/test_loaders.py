@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.sentences import split_sentences
 from ingest.errors import UnreadableFileError
 from ingest.loaders import load_file, load_text
 from ingest.metadata import resolve_meta
@@ -102,6 +103,37 @@ def test_markdown_front_matter_and_heading_path(tmp_path: Path) -> None:
     assert block.headings == ("Riktlinje", "3 Boende", "3.1 Hyra"), block.headings
     assert block.text == "Skälig hyra är 7 000 kr.", "emphasis markup should be stripped"
     assert loaded.properties["type"] == "riktlinje"
+
+
+def test_markdown_converted_from_pdf_keeps_sentences_whole(tmp_path: Path) -> None:
+    """A conversion wraps lines mid-sentence and marks headings only by a line of their own."""
+    path = tmp_path / "konverterad.md"
+    path.write_text(
+        "# Rutin våld i nära relation\n\n"
+        "Om den enskilde inte samtycker\n"
+        "Fortsätt att motivera den enskilde. Om den\n"
+        "enskilde inte samtycker kan du ändå rådfråga en\n"
+        "utredare utan att lämna ut personuppgifter.\n\n"
+        "2/3\n\n"
+        "Medarbetare ansvarar för att:\n"
+        "➢ rapportera avvikelser\n"
+        "➢ informera sin chef\n\n"
+        "| Dag | Tid |\n|---|---|\n| Måndag | 9–11 |\n| Tisdag | 13–15 |\n",
+        encoding="utf-8",
+    )
+    blocks = load(path).blocks
+    by_heading = {b.headings: b.text for b in blocks}
+    section = ("Rutin våld i nära relation", "Om den enskilde inte samtycker")
+    assert section in by_heading, list(by_heading)
+    text = by_heading[section]
+    assert (
+        "Om den enskilde inte samtycker kan du ändå rådfråga en utredare utan att lämna ut "
+        "personuppgifter." in split_sentences(text)
+    ), text
+    assert "2/3" not in text, "a page number left by the conversion is not text"
+    assert "➢ rapportera avvikelser\n➢ informera sin chef" in text, text
+    assert "Dag; Tid\nMåndag; 9–11\nTisdag; 13–15" in text, "each table row keeps its line"
+    assert split_sentences("➢ rapportera avvikelser") == ["rapportera avvikelser"]
 
 
 def test_html_drops_scripts_and_reads_meta(tmp_path: Path) -> None:

@@ -58,6 +58,19 @@ def test_second_run_skips_everything_and_embeds_nothing(tmp_path: Path, small_co
     assert "embed" not in second.timings, "an unchanged corpus must cause no embedding work"
 
 
+def test_a_new_reader_reads_every_file_again_without_embedding_again(
+    tmp_path: Path, small_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    monkeypatch.setattr("ingest.pipeline.READER_VERSION", "a newer reader")
+    reread = ingest(settings, [small_corpus], progress=False)
+    assert reread.count("updated") == 4, reread.outcomes
+    assert reread.written is not None and reread.written.embedded == 0, reread.written
+    again = ingest(settings, [small_corpus], progress=False)
+    assert again.count("unchanged") == 4, "the new reader's version is remembered"
+
+
 def test_changed_file_replaced_and_removed_file_pruned(tmp_path: Path, small_corpus: Path) -> None:
     settings = make_settings(tmp_path / "data")
     ingest(settings, [small_corpus], progress=False)
