@@ -146,25 +146,45 @@ def choose_threshold(
     )
 
 
-def matrix(examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+# What the model learns to predict: whether the routines cover the question (the
+# decision the gate makes; which sentence answers it is the ranking's job), or whether
+# the answer it would give is right.
+LABELS = ("answerable", "correct")
+
+
+def matrix(
+    examples: Sequence[Example], label: str = "answerable"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return features (zeros where not reached), labels and the reached mask."""
     reached = np.array([e.features is not None for e in examples])
     x = np.array(
         [e.features if e.features is not None else np.zeros(len(FEATURES)) for e in examples]
     )
-    y = np.array([1.0 if e.correct else 0.0 for e in examples])
+    positive = (e.item.answerable if label == "answerable" else e.correct for e in examples)
+    y = np.array([1.0 if p else 0.0 for p in positive])
     return x, y, reached
 
 
 def cross_validate(
-    examples: Sequence[Example], l2: float, targets: tuple[float, float], folds: int = 5
+    examples: Sequence[Example],
+    l2: float,
+    targets: tuple[float, float],
+    label: str = "answerable",
+    folds: int = 5,
+    by_corpus: bool = False,
 ) -> dict[str, float]:
-    """Fit on four fifths, choose the threshold there, score the fifth; pool the decisions."""
-    x, y, reached = matrix(examples)
+    """Fit on the other folds, choose the threshold there, score the fold; pool the decisions.
+
+    With by_corpus each fold is one corpus: the figures then say what a corpus the model
+    was not fitted on gets, which is what a new organisation sees.
+    """
+    x, y, reached = matrix(examples, label)
     answered = np.zeros(len(examples), dtype=bool)
     order = np.arange(len(examples))
-    for fold in range(folds):
-        test = order % folds == fold
+    groups = sorted({e.group for e in examples})
+    fold_of = np.array([groups.index(e.group) for e in examples]) if by_corpus else order % folds
+    for fold in range(len(groups) if by_corpus else folds):
+        test = fold_of == fold
         train = ~test & reached
         fitted = model_from_fit(*fit_logistic(x[train], y[train], l2), 0.5)
         train_all = [e for e, keep in zip(examples, ~test, strict=True) if keep]
@@ -202,6 +222,7 @@ def main() -> None:
     parser.add_argument("--group", action="append", help="CORPUS:DATASET[,DATASET...]")
     parser.add_argument("--out", type=Path, default=Path("assistant/answerability.json"))
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--label", choices=LABELS, default="answerable")
     parser.add_argument("--min-correct-refusals", type=float, default=0.85)
     parser.add_argument("--max-false-refusals", type=float, default=0.08)
     parser.add_argument("--data-root", type=Path, default=Path("evals/runs/fit-data"))
@@ -210,29 +231,34 @@ def main() -> None:
     examples = [e for spec in args.group or DEFAULT_GROUPS for e in collect(spec, args.data_root)]
     if args.examples:
         write_examples(args.examples, examples)
-    x, y, reached = matrix(examples)
+    x, y, reached = matrix(examples, args.label)
     weights, bias, mean, scale = fit_logistic(x[reached], y[reached], args.l2)
     targets = (args.min_correct_refusals, args.max_false_refusals)
     model = model_from_fit(weights, bias, mean, scale, 0.5)
     threshold, fitted_rates = choose_threshold(examples, model.probabilities(x), reached, *targets)
     model = model_from_fit(weights, bias, mean, scale, float(threshold))
-    cv = cross_validate(examples, args.l2, targets)
+    cv = cross_validate(examples, args.l2, targets, args.label)
+    unseen = cross_validate(examples, args.l2, targets, args.label, by_corpus=True)
     counts = {
         "items": len(examples),
         "answerable": sum(e.item.answerable for e in examples),
         "unanswerable": sum(not e.item.answerable for e in examples),
         "swapped": sum("swapped" in e.item.tags for e in examples),
         "reached_the_gate": int(reached.sum()),
-        "right_answers_at_the_gate": int(y[reached].sum()),
+        "right_answers_at_the_gate": sum(
+            e.correct for e, r in zip(examples, reached, strict=True) if r
+        ),
     }
     document = {
         "about": "Logistic answerability model (assistant/answerability.py), fitted by "
         "python -m evals.fit_answerability; features are standardised with mean and scale.",
         "l2": args.l2,
+        "label": args.label,
         "targets": {"min_correct_refusals": targets[0], "max_false_refusals": targets[1]},
         "fitted_on": {"groups": list(args.group or DEFAULT_GROUPS), **counts},
         "in_sample": fitted_rates,
         "cross_validated": cv,
+        "leave_one_corpus_out": unseen,
         "fitted": dt.date.today().isoformat(),
         "git": git_state(),
     }
@@ -242,6 +268,7 @@ def main() -> None:
     print("counts", json.dumps(counts))
     print("in-sample", json.dumps({k: round(v, 3) for k, v in fitted_rates.items()}))
     print("5-fold CV", json.dumps({k: round(v, 3) for k, v in cv.items()}))
+    print("leave one corpus out", json.dumps({k: round(v, 3) for k, v in unseen.items()}))
     print(f"wrote {args.out}")
 
 
