@@ -83,6 +83,8 @@ MIN_ANSWER_WORDS = 4
 MAX_LIST_ITEMS = 12
 MAX_SPAN_CHARS = 900
 RANK_PRIOR = 0.1
+# How much more a follow-up's new detail weighs than the rest of the question.
+FOCUS_BOOST = 3.0
 LONG_NUMBER = re.compile(r"[\d.]{5,}")
 
 
@@ -221,6 +223,9 @@ class ExtractiveGenerator:
         weights = self.question_words.weights(
             question_terms, request.question, request.term_weight, request.absent_weight
         )
+        # A follow-up asks about its new detail: the sentence that names it answers.
+        for term in request.focus_terms & weights.keys():
+            weights[term] *= FOCUS_BOOST
         candidates = self._candidates(request, weights)
         if not candidates:
             return []
@@ -276,14 +281,17 @@ class ExtractiveGenerator:
                 if giving and giving[0].score >= self.min_sentence_score:
                     chosen.append(giving[0])
         # Each kind of fact asked for needs its sentence, and the answer must name
-        # what the question asks about: two signals among the others, weighed by the
-        # answerability model rather than turned into refusals of their own.
-        type_missing = not all(any(k.search(c.text) for c in chosen) for k in wanted)
-        object_missing = not all(
+        # what the question asks about.
+        if not all(any(k.search(c.text) for c in chosen) for k in wanted):
+            request.diagnostics.update(best_score=best.score, answer_part_missing=1.0)
+            return []
+        if not all(
             any(self.asked_objects.satisfied([a], self._source(request, c)) for c in chosen)
             for a in asked
-        )
-        signals = self.signals(request, best, weights, type_missing, object_missing)
+        ):
+            request.diagnostics.update(best_score=best.score, asked_object_missing=1.0)
+            return []
+        signals = self.signals(request, best, weights)
         probability = self.answerability.probability(signals)
         request.diagnostics.update(
             best_score=best.score, answerability=probability, **signals.as_dict()
@@ -311,8 +319,6 @@ class ExtractiveGenerator:
         request: GenerationRequest,
         best: Candidate,
         weights: dict[str, float],
-        type_missing: bool = False,
-        object_missing: bool = False,
     ) -> Signals:
         """Return what the answerability model reads about the best candidate."""
         passage = request.passages[best.passage]
@@ -327,8 +333,6 @@ class ExtractiveGenerator:
             ),
             heading=sum(w for t, w in weights.items() if t in heading) / total,
             rank_prior=1.0 / (1 + best.passage),
-            type_missing=float(type_missing),
-            object_missing=float(object_missing),
         )
 
     def _candidates(self, request: GenerationRequest, weights: dict[str, float]) -> list[Candidate]:
