@@ -44,7 +44,6 @@ DEFAULT_GROUPS = (
     "evals/datasets/heldout_dev.jsonl,evals/datasets/conversations_dev.jsonl",
     "../shared/seeds:evals/datasets/seeds.jsonl,evals/datasets/real_dev.jsonl",
     "evals/realdocs/corpus:evals/datasets/real_docs_dev.jsonl",
-    "evals/realdocs2/corpus:evals/datasets/real2_dev.jsonl",
 )
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 2)
 
@@ -222,7 +221,7 @@ def main() -> None:
     parser.add_argument("--group", action="append", help="CORPUS:DATASET[,DATASET...]")
     parser.add_argument("--out", type=Path, default=Path("assistant/answerability.json"))
     parser.add_argument("--l2", type=float, default=1.0)
-    parser.add_argument("--label", choices=LABELS, default="answerable")
+    parser.add_argument("--label", choices=LABELS, default="correct")
     parser.add_argument("--min-correct-refusals", type=float, default=0.85)
     parser.add_argument("--max-false-refusals", type=float, default=0.08)
     parser.add_argument("--data-root", type=Path, default=Path("evals/runs/fit-data"))
