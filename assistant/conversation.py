@@ -9,7 +9,10 @@ question, in the places Swedish marks it:
 - a year: "2021" replaces "2022", and "året innan" means the year before the one named;
 - a phrase opened by the same word: "om hen bor i andra hand" replaces the previous
   "om"-clause, "för en ensamstående" the previous "för"-phrase;
-- a condition the previous question lacked is added to it ("… om hen bor i andra hand").
+- a condition the previous question lacked is added to it ("… om hen bor i andra hand");
+- a noun of the same kind: "långhelg" replaces "helg", "andrahandskontrakt"
+  "hyreskontrakt" (the same last compound part);
+- a household: "två vuxna med två barn" replaces "ensamstående" or "ett par".
 
 Anything else keeps the follow-up and adds the previous question's content words it
 lacks. Earlier follow-ups are resolved in order, so a chain builds on its last whole
@@ -136,6 +139,51 @@ def replace_phrase(follow_up: str, previous: str) -> str | None:
     return None
 
 
+# Words that say who the household is; a follow-up naming another household replaces them.
+HOUSEHOLD = re.compile(
+    r"\b(?:en |ett )?(?:ensamstående|ensam|sammanboende|sambor?|gift|makar|ett par|"
+    r"par|familj(?:en)?|hushåll(?:et)?)\b(?:\s+(?:förälder|vuxen|person|klient|sökande))?",
+    re.IGNORECASE,
+)
+HOUSEHOLD_NOUNS = ("vuxen", "vuxna", "barn", "förälder", "föräldrar")
+
+
+def replace_household(follow_up: str, previous: str) -> str | None:
+    """Put the follow-up's household ("två vuxna med två barn") in place of the old one."""
+    rest = OPENING.sub("", follow_up).strip().rstrip("?.! ")
+    counted = [m for m in COUNTED.finditer(rest) if m.group("noun").lower() in HOUSEHOLD_NOUNS]
+    old = HOUSEHOLD.search(previous)
+    if not counted or old is None:
+        return None
+    household = rest[counted[0].start() : counted[-1].end()]
+    if old.start() == 0 or previous[: old.start()].rstrip().endswith((".", "?", "!")):
+        household = household[0].upper() + household[1:]
+    return f"{previous[: old.start()]}{household}{previous[old.end() :]}"
+
+
+def replace_head(follow_up: str, previous: str, analyzer: SwedishAnalyzer) -> str | None:
+    """Replace the previous question's noun of the same kind as one of the follow-up's.
+
+    Two words are of a kind when one's last compound part is the other or its last part
+    ("långhelg" and "helg", "andrahandskontrakt" and "hyreskontrakt").
+    """
+
+    def head(word: str) -> tuple[str, str]:
+        terms = analyzer.terms_for_word(word.lower())
+        return terms[0], terms[-1]
+
+    rest = OPENING.sub("", follow_up)
+    for new in re.findall(r"[^\W\d_]{4,}", rest):
+        new_full, new_last = head(new)
+        if new.lower() in SUBJECTS or new_full == new_last and len(new) < 7:
+            continue  # a plain short word is no compound to match by its head
+        for match in re.finditer(r"[^\W\d_]{3,}", previous):
+            old_full, old_last = head(match.group(0))
+            if old_full != new_full and old_last == new_last:
+                return f"{previous[: match.start()]}{new}{previous[match.end() :]}"
+    return None
+
+
 def is_condition(phrase: str) -> bool:
     """Tell whether what follows "om" is a clause ("om hen bor …"), not an object."""
     first = phrase.split(" ", 1)[0].lower()
@@ -147,7 +195,9 @@ def resolve_follow_up(question: str, previous: str, analyzer: SwedishAnalyzer) -
     for replace in (
         lambda: replace_counts(question, previous, analyzer),
         lambda: replace_year(question, previous),
+        lambda: replace_household(question, previous),
         lambda: replace_phrase(question, previous),
+        lambda: replace_head(question, previous, analyzer),
     ):
         resolved = replace()
         if resolved is not None:

@@ -52,6 +52,21 @@ def analyzer() -> SwedishAnalyzer:
             "och för en ensamstående?",
             "Hur hög är riksnormen för en ensamstående?",
         ),
+        (
+            "Hur länge får socialjouren bevilja akuta matpengar en vanlig helg?",
+            "och under en långhelg?",
+            "Hur länge får socialjouren bevilja akuta matpengar en vanlig långhelg?",
+        ),
+        (
+            "Vilken hyra godtas för ett hyreskontrakt?",
+            "och för ett andrahandskontrakt?",
+            "Vilken hyra godtas för ett andrahandskontrakt?",
+        ),
+        (
+            "En ensamstående klient flyttar. Hur mycket hemutrustning kan vi bevilja?",
+            "och om det är två vuxna med två barn?",
+            "Två vuxna med två barn flyttar. Hur mycket hemutrustning kan vi bevilja?",
+        ),
     ],
 )
 def test_the_follow_up_detail_replaces_the_old_one(
