@@ -12,8 +12,7 @@ sentence and its passage:
   their weight, so they lower the coverage: a word nowhere in the corpus (*husdjur*,
   *bredband*) is evidence of a gap, unless a compound part or a synonym of it is there;
 - ``absent``: the share of the question's salient words that no indexed passage names
-  (salient: words the hunspell-sv dictionary knows only as nouns, not as verbs, and
-  that are not generic casework words);
+  (salient: nouns, by the hunspell-sv dictionary, that are not generic casework words);
 - ``heading``: the share of the question's term weight that the passage's title and
   section heading carry (the topic matches the section);
 - ``rank_prior``: 1 / (1 + the answering passage's rank).
@@ -108,7 +107,7 @@ def salient_words(question: str, classes: WordClasses) -> list[str]:
     for token in WORD.findall(question.lower()):
         word = token.rsplit("-", 1)[-1]
         common = word in STOPWORDS or word in GENERIC_WORDS
-        if len(word) > 2 and not common and classes.only_noun(word):
+        if len(word) > 2 and not common and classes.can_be_noun(word):
             words.append(word)
     return list(dict.fromkeys(words))
 

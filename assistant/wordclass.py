@@ -19,9 +19,6 @@ from pathlib import Path
 # hunspell-sv's suffix classes that only nouns take: neuter definite (C), plural
 # classes (E, G, H, I) and compound-linking forms (f, v).
 NOUN_FLAGS = frozenset("CEGHIfv")
-# The classes of the dictionary's verb section (conjugations: present, past, supine,
-# imperative): a word that takes one of them is also a verb ("tro", "räcka").
-VERB_FLAGS = frozenset("JKLMNOPQRTm")
 DICTIONARY = "share/hunspell/sv_SE.dic"
 
 
@@ -61,7 +58,6 @@ class WordClasses:
         self._lemmatize = simplemma.lemmatize
         self._splitter = CompoundSplitter()
         self.can_be_noun = lru_cache(maxsize=100_000)(self._can_be_noun)
-        self.only_noun = lru_cache(maxsize=100_000)(self._only_noun)
 
     @property
     def available(self) -> bool:
@@ -70,31 +66,16 @@ class WordClasses:
 
     def _can_be_noun(self, word: str) -> bool:
         """Return whether a lower-cased word can be a noun."""
-        flags = self._entry_flags(word)
-        return flags is None or bool(NOUN_FLAGS & flags)
-
-    def _only_noun(self, word: str) -> bool:
-        """Return whether a lower-cased word can be a noun and cannot be a verb.
-
-        "husdjur" and "körkort" are nouns only; "tror" and "räcka" are verbs as well,
-        and in a question they are nearly always the verb.
-        """
-        flags = self._entry_flags(word)
-        return flags is None or (bool(NOUN_FLAGS & flags) and not VERB_FLAGS & flags)
-
-    def _entry_flags(self, word: str) -> set[str] | None:
-        """Return the dictionary's flags for a word (by form, lemma or last compound
-        part), or None for a word it does not know (or without the dictionary)."""
         if not self._flags:
-            return None
+            return True
         for form in (word, self._lemmatize(word, lang="sv").lower()):
             if form in self._flags:
-                return set(self._flags[form])
+                return bool(NOUN_FLAGS & set(self._flags[form]))
         parts = self._splitter.split(word).parts
         if len(parts) > 1:
             last = parts[-1].lower()
             lemma = self._lemmatize(last, lang="sv").lower()
             for form in (last, lemma):
                 if form in self._flags:
-                    return set(self._flags[form])
-        return None
+                    return bool(NOUN_FLAGS & set(self._flags[form]))
+        return True
