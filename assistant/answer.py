@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.catalog import meta_from_row
 from assistant.citations import Citation, mark_retired, neutral_passage, validate_citations
-from assistant.conversation import new_detail_terms, standalone_question
+from assistant.conversation import standalone_question
 from assistant.database import AnswerRow
 from assistant.decision_requests import is_decision_request
 from assistant.focus import asked_period
@@ -182,7 +182,6 @@ class AnswerPipeline:
         standalone = standalone_question(searched, history, self.analyzer, self.generator)
         standalone = strip_placeholders(standalone)  # a rewrite may repeat older ones
         response.standalone_question = standalone
-        focus = new_detail_terms(searched, history, self.analyzer)
         period = asked_period(standalone, self.retriever.today())
         retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k, period=period)
         response.passages = retrieval.passages
@@ -198,7 +197,6 @@ class AnswerPipeline:
                 retrieval.query_embedding,
                 term_weight=lexical.term_weight,
                 absent_weight=lexical.unseen_idf(),
-                focus_terms=focus,
             )
             text = ""
             for piece in self.generator.stream(request):

@@ -23,7 +23,7 @@ must name what the question asks about (its asked objects, where Swedish marks t
 assistant/focus.py), and give each kind of fact asked for (an amount for "hur
 mycket", a time for "hur länge", a person for "vem").
 
-A logistic model combines them: P(the routines answer it) = σ(b + Σ wᵢ·(xᵢ - μᵢ)/σᵢ).
+A logistic model combines them: P(answer is right) = σ(b + Σ wᵢ·(xᵢ - μᵢ)/σᵢ).
 Its weights are fitted on labelled evaluation items by ``python -m evals.fit_answerability``
 and stored, readable, in ``assistant/answerability.json`` beside this file, with the
 data they were fitted on. The threshold on P is a setting.

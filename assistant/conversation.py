@@ -216,21 +216,6 @@ def resolve_history(history: list[str], analyzer: SwedishAnalyzer) -> list[str]:
     return whole
 
 
-def new_detail_terms(
-    question: str, history: list[str], analyzer: SwedishAnalyzer
-) -> frozenset[str]:
-    """Return the index terms a follow-up brings that the question before it lacked.
-
-    They are what the follow-up asks about: "och under en långhelg?" after "Hur länge
-    får socialjouren bevilja akuta matpengar en vanlig helg?" brings "långhelg".
-    Empty for a question that stands on its own.
-    """
-    if not is_follow_up(question, history):
-        return frozenset()
-    previous = set(analyzer.analyze(resolve_history(history, analyzer)[-1]))
-    return frozenset(t for t in analyzer.analyze(question) if t not in previous)
-
-
 def standalone_question(
     question: str, history: list[str], analyzer: SwedishAnalyzer, generator: Any
 ) -> str:

@@ -83,8 +83,6 @@ MIN_ANSWER_WORDS = 4
 MAX_LIST_ITEMS = 12
 MAX_SPAN_CHARS = 900
 RANK_PRIOR = 0.1
-# How much more a follow-up's new detail weighs than the rest of the question.
-FOCUS_BOOST = 3.0
 LONG_NUMBER = re.compile(r"[\d.]{5,}")
 
 
@@ -223,9 +221,6 @@ class ExtractiveGenerator:
         weights = self.question_words.weights(
             question_terms, request.question, request.term_weight, request.absent_weight
         )
-        # A follow-up asks about its new detail: the sentence that names it answers.
-        for term in request.focus_terms & weights.keys():
-            weights[term] *= FOCUS_BOOST
         candidates = self._candidates(request, weights)
         if not candidates:
             return []

@@ -44,9 +44,6 @@ class GenerationRequest:
     term_weight: Callable[[str], float] = lambda _term: 1.0
     # The weight of a question word no passage contains (the index's highest idf).
     absent_weight: float = 0.0
-    # A follow-up's new detail ("långhelg" after a question about "en vanlig helg"): the
-    # index terms the answer must be about, not just the previous question's topic.
-    focus_terms: frozenset[str] = frozenset()
     notices: list[str] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
     diagnostics: dict[str, float] = field(default_factory=dict)

@@ -6,7 +6,6 @@ import pytest
 
 from assistant.conversation import (
     is_follow_up,
-    new_detail_terms,
     resolve_history,
     standalone_question,
 )
@@ -116,12 +115,3 @@ def test_greetings_and_single_words_are_not_questions(analyzer: SwedishAnalyzer,
 )
 def test_short_questions_are_questions(analyzer: SwedishAnalyzer, text: str) -> None:
     assert not is_not_a_question(text, analyzer)
-
-
-def test_a_follow_up_brings_its_new_detail_as_focus(analyzer: SwedishAnalyzer) -> None:
-    history = ["Hur länge får socialjouren bevilja akuta matpengar en vanlig helg?"]
-    focus = new_detail_terms("och under en långhelg?", history, analyzer)
-    assert focus == set(analyzer.terms_for_word("långhelg")) - set(analyzer.analyze(history[0])), (
-        focus
-    )
-    assert new_detail_terms("Vem beslutar om nödprövning?", history, analyzer) == frozenset()
