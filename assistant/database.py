@@ -56,6 +56,8 @@ class DocumentRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
     chunk_count: Mapped[int] = mapped_column(Integer)
+    # the groups the document is restricted to (assistant/access.py); None or []: everyone
+    groups: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
