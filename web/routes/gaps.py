@@ -15,7 +15,7 @@ from assistant.gap_details import GapDetail, as_utc
 from assistant.gap_refs import normalise_ref
 from assistant.gap_topics import SameTopicError
 from assistant.gaps import GapUpdate, UnknownGapError
-from web.deps import AuditorDep, GapLogDep, RoutineGroupDep
+from web.deps import AuditorDep, GapLogDep, ReaderDep, RoutineGroupDep
 from web.schemas import (
     GapFeedbackOut,
     GapMove,
@@ -112,16 +112,20 @@ def topic_gap_out(detail: GapDetail) -> TopicGapOut:
 def list_gaps(
     gaps: GapLogDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
     ref: Ref = None,
 ) -> list[GapOut]:
-    """List gaps, newest first, filtered by status, period and reference."""
+    """List gaps, newest first, filtered by status, period and reference.
+
+    Gaps whose nearest documents the caller may not all see are left out.
+    """
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="gaps", status=status)
-    rows = gaps.gaps(status, start, end, ref=parse_ref(ref))
+    rows = gaps.gaps(status, start, end, ref=parse_ref(ref), reader=reader)
     return [gap_out(d) for d in gaps.details(rows)]
 
 
@@ -129,6 +133,7 @@ def list_gaps(
 def export_csv(
     gaps: GapLogDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
@@ -138,7 +143,8 @@ def export_csv(
     """Export the gap log as CSV (semicolon-separated, UTF-8 with BOM for Excel)."""
     start, end = period(since, until)
     auditor.record(audit.GAPS_EXPORTED, None, format="csv", status=status)
-    body = "\ufeff" + gaps.export_csv(gaps.gaps(status, start, end, ref=parse_ref(ref)))
+    rows = gaps.gaps(status, start, end, ref=parse_ref(ref), reader=reader)
+    body = "\ufeff" + gaps.export_csv(rows)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -173,18 +179,22 @@ def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
 def list_topics(
     gaps: GapLogDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
     ref: Ref = None,
 ) -> list[TopicOut]:
-    """List gap topics, grouped by similarity, largest first; with ref, the one holding it."""
+    """List gap topics, grouped by similarity, largest first; with ref, the one holding it.
+
+    Only topics whose nearest documents the caller may all see are listed.
+    """
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="topics", status=status)
     wanted = parse_ref(ref)
     chosen: list[tuple[GapTopicRow, list[GapRow]]] = []
-    for topic, rows in gaps.topics():
+    for topic, rows in gaps.topics(reader):
         rows = [
             r
             for r in rows
