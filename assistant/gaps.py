@@ -94,11 +94,8 @@ def visible_gaps(session: Session, rows: Sequence[GapRow], reader: Reader) -> li
     if reader is None:
         return list(rows)
     ids = {n.get("document_id") for r in rows for n in r.nearest or [] if n.get("document_id")}
-    current = dict(
-        session.execute(select(DocumentRow.id, DocumentRow.groups).where(DocumentRow.id.in_(ids)))
-        .tuples()
-        .all()
-    )
+    query = select(DocumentRow.id, DocumentRow.groups).where(DocumentRow.id.in_(ids))
+    current = {doc_id: groups for doc_id, groups in session.execute(query)}
 
     def may_see(entry: dict[str, Any]) -> bool:
         doc_id = entry.get("document_id")
