@@ -223,3 +223,35 @@ def test_upload_with_groups_restricts_the_document(
         assert replace.status_code == 409, "rut cannot overwrite a document rut cannot see"
         assert rut.delete(f"/api/documents/{draft['id']}").status_code == 404
         assert rutek.delete(f"/api/documents/{draft['id']}").status_code == 204
+
+
+def test_tokens_and_the_proxy_header_carry_groups(
+    group_settings: Settings, group_components: Components
+) -> None:
+    eko_token, plain_token = "ekonomi-token-4f8a2c", "vanlig-token-9d1e7b"
+    settings = group_settings.model_copy(
+        update={
+            "oidc_issuer": None,
+            "oidc_client_id": None,
+            "caseworker_tokens": [eko_token, plain_token],
+            "token_groups": {eko_token: ["Ekonomi"]},
+            "auth_header": "X-Rutinstod-Role",
+            "auth_groups_header": "X-Rutinstod-Groups",
+        }
+    )
+    with (
+        LiveServer(create_app(settings, group_components)) as server,
+        httpx.Client(base_url=server.url, timeout=120) as http,
+    ):
+
+        def titles(headers: dict[str, str]) -> set[str]:
+            listed = http.get("/api/documents", headers=headers)
+            assert listed.status_code == 200, listed.text
+            return {d["title"] for d in listed.json()}
+
+        eko = titles({"Authorization": f"Bearer {eko_token}"})
+        plain = titles({"Authorization": f"Bearer {plain_token}"})
+        proxy = titles({"X-Rutinstod-Role": "handlaggare", "X-Rutinstod-Groups": "barn, x"})
+        assert "Skyddat boende – ekonomi" in eko and len(eko) == 2, eko
+        assert plain == {"Skyddat boende – allmänt"}, "a token without groups: open only"
+        assert "Skyddat boende – barn och familj" in proxy and len(proxy) == 2, proxy
