@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 from joserfc.errors import JoseError
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -41,6 +43,7 @@ from web.identity import actor_for, oidc_actor
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CALLBACK_PATH = "/auth/callback"
 SESSION_COOKIE = "rutinstod_session"
 NEXT_KEY = "next"
@@ -204,10 +207,16 @@ async def logout(request: Request) -> Response:
     if user is not None or request.cookies.get(TOKEN_COOKIE):
         components.audit.record(actor_for(request, settings, components.audit), audit.SIGNED_OUT)
     request.session.clear()
-    target = f"{LOGIN_PATH}?utloggad=1"
-    if user is not None:
-        target = await provider_logout(request, settings) or target
-    response = RedirectResponse(target, status_code=303)
+    provider_url = await provider_logout(request, settings) if user is not None else None
+    response: Response
+    if provider_url is None:
+        response = RedirectResponse(f"{LOGIN_PATH}?utloggad=1", status_code=303)
+    else:
+        # A page that moves on by itself, not a redirect: the form's CSP (form-action
+        # 'self') would stop a redirect from the logout form to the provider.
+        response = templates.TemplateResponse(
+            request, "logout.html", {"roles": frozenset(), "provider_url": provider_url}
+        )
     clear_login_cookie(response)
     return response
 

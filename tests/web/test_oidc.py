@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from assistant.components import Components
+from assistant.config import Settings
 from tests.conftest import LiveServer
 from tests.oidc_provider import OIDCProvider
-from tests.web.conftest import CASEWORKER_TOKEN, sign_in
+from tests.web.conftest import CASEWORKER_TOKEN, oidc_settings, sign_in
+from web.app import create_app
 from web.oidc import SESSION_COOKIE
 
 
@@ -140,7 +145,13 @@ def test_logout_ends_the_session_here_and_at_the_provider(
     sign_in(client, provider, "alva")
     assert me(client)["kind"] == "oidc", "precondition: signed in"
     logouts = len(provider.logouts)
-    out = client.post("/logout", follow_redirects=True)
+    page = client.post("/logout")
+    assert page.status_code == 200, f"a page that moves on to the provider: {page.status_code}"
+    assert client.get("/api/me").json()["kind"] == "anonymous", "over here before the provider"
+    link = re.search(r'id="provider-logout" href="([^"]+)"', page.text)
+    assert link and link.group(1).startswith(f"{provider.url}/logout?"), page.text
+    assert f'content="0;url={link.group(1)}"' in page.text, "the page should move on by itself"
+    out = client.get(html.unescape(link.group(1)), follow_redirects=True)
     assert len(provider.logouts) == logouts + 1, "the provider's end_session_endpoint is used"
     called = provider.logouts[-1]
     assert called["client_id"] == provider.client_id, called
@@ -151,15 +162,20 @@ def test_logout_ends_the_session_here_and_at_the_provider(
 
 
 def test_logout_without_end_session_stays_local(
-    client: httpx.Client, provider: OIDCProvider, oidc_server: LiveServer
+    provider: OIDCProvider, sample_settings: Settings, sample_components: Components
 ) -> None:
-    provider.end_session = False
-    with httpx.Client(base_url=oidc_server.url, timeout=60) as fresh:
-        # A new app would read the discovery document anew; this one cached it, so the
-        # switch is checked on the provider's side: nothing is called there.
+    provider.end_session = False  # read by the new app's first look at the discovery
+    settings = oidc_settings(sample_settings.data_dir, provider)
+    with (
+        LiveServer(create_app(settings, sample_components)) as server,
+        httpx.Client(base_url=server.url, timeout=60) as fresh,
+    ):
         sign_in(fresh, provider, "alva")
-        out = fresh.post("/logout", follow_redirects=False)
+        logouts = len(provider.logouts)
+        out = fresh.post("/logout")
         assert out.status_code == 303, out.text
+        assert out.headers["location"] == "/logga-in?utloggad=1", "straight to the login page"
+        assert len(provider.logouts) == logouts, "a provider without end_session is not called"
         assert me(fresh)["kind"] == "anonymous", "the session must be over"
 
 
