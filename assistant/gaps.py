@@ -277,6 +277,21 @@ class GapLog:
         ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[1][-1].created_at))
         return [(topics[topic_id], gaps) for topic_id, gaps in ordered]
 
+    def visible(
+        self, reader: Reader, gap_id: str | None = None, topic_id: str | None = None
+    ) -> bool:
+        """Tell whether a reader may see a gap, or a topic (all its gaps); unknown ids may."""
+        if reader is None:
+            return True
+        with self.database.session() as session:
+            query = select(GapRow)
+            if gap_id is not None:
+                query = query.where(GapRow.id == gap_id)
+            if topic_id is not None:
+                query = query.where(GapRow.topic_id == topic_id)
+            rows = session.scalars(query).all()
+            return len(visible_gaps(session, rows, reader)) == len(rows)
+
     def update_gap(self, gap_id: str, update: GapUpdate) -> GapRow:
         """Change one gap's status, owner, note or resolving document."""
         with self.database.session() as session:

@@ -199,6 +199,11 @@ def test_gap_log_hides_topics_near_documents_the_reader_may_not_see(
         assert "bygglov" not in csv, "the CSV export hides it too"
         stored = rut.get(f"/api/answers/{answer['answer_id']}")
         assert stored.status_code == 200, "a refusal cites nothing, so it is not hidden"
+        patched = rut.patch(f"/api/gaps/{answer['gap_id']}", json={"status": "avvisad"})
+        assert patched.status_code == 404, "a hidden gap cannot be changed (or read back)"
+        topic = next(t for t in member_topics if answer["gap_id"] in t["gap_ids"])
+        assert rut.patch(f"/api/gaps/topics/{topic['id']}", json={"keep": True}).status_code == 404
+        assert rutek.patch(f"/api/gaps/{answer['gap_id']}", json={"note": "ok"}).status_code == 200
 
 
 def test_upload_with_groups_restricts_the_document(

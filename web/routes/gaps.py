@@ -10,11 +10,12 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from assistant import audit
+from assistant.access import Reader
 from assistant.database import GapRow, GapTopicRow
 from assistant.gap_details import GapDetail, as_utc
 from assistant.gap_refs import normalise_ref
 from assistant.gap_topics import SameTopicError
-from assistant.gaps import GapUpdate, UnknownGapError
+from assistant.gaps import GapLog, GapUpdate, UnknownGapError
 from web.deps import AuditorDep, GapLogDep, ReaderDep, RoutineGroupDep
 from web.schemas import (
     GapFeedbackOut,
@@ -48,6 +49,14 @@ def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
         else None
     )
     return start, end
+
+
+def require_visible(
+    gaps: GapLog, reader: Reader, gap_id: str | None = None, topic_id: str | None = None
+) -> None:
+    """Answer 404 for a gap or topic the caller may not see, as if it did not exist."""
+    if not gaps.visible(reader, gap_id=gap_id, topic_id=topic_id):
+        raise HTTPException(404, "Luckan eller ämnet finns inte.")
 
 
 def parse_ref(ref: str | None) -> str | None:
@@ -210,9 +219,15 @@ def list_topics(
 
 @router.patch("/topics/{topic_id}", response_model=TopicStatusOut)
 def patch_topic(
-    topic_id: str, body: TopicPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    topic_id: str,
+    body: TopicPatch,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Change a topic's status, owner, note or resolving document, and its gaps'."""
+    require_visible(gaps, reader, topic_id=topic_id)
     try:
         topic = gaps.update_topic(topic_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
@@ -230,9 +245,16 @@ def patch_topic(
 
 @router.post("/topics/{topic_id}/merge", response_model=TopicStatusOut)
 def merge_topic(
-    topic_id: str, body: TopicMerge, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    topic_id: str,
+    body: TopicMerge,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Move every gap of this topic into another and delete this one; return the other."""
+    require_visible(gaps, reader, topic_id=topic_id)
+    require_visible(gaps, reader, topic_id=body.into)
     try:
         topic = gaps.merge_topics(topic_id, body.into)
     except UnknownGapError:
@@ -251,9 +273,17 @@ def merge_topic(
 
 @router.post("/{gap_id}/move", response_model=GapOut)
 def move_gap(
-    gap_id: str, body: GapMove, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    gap_id: str,
+    body: GapMove,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Move a gap to another topic, or to a new topic of its own when topic_id is null."""
+    require_visible(gaps, reader, gap_id=gap_id)
+    if body.topic_id is not None:
+        require_visible(gaps, reader, topic_id=body.topic_id)
     try:
         row = gaps.move_gap(gap_id, body.topic_id)
     except UnknownGapError:
@@ -264,9 +294,15 @@ def move_gap(
 
 @router.patch("/{gap_id}", response_model=GapOut)
 def patch_gap(
-    gap_id: str, body: GapPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    gap_id: str,
+    body: GapPatch,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Change one gap's status, owner, note or resolving document."""
+    require_visible(gaps, reader, gap_id=gap_id)
     try:
         row = gaps.update_gap(gap_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
