@@ -82,6 +82,16 @@ class ChunkRow(Base):
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
 
 
+class EndedSessionRow(Base):
+    """A sign-in ended by logout before its cookie expired (assistant/sessions.py)."""
+
+    __tablename__ = "ended_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
+
+
 class IndexStateRow(Base):
     """Key-value state of the index, such as the current lexical generation."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.privacy import RedactingFilter
+from assistant.sessions import EndedSessions
 from ingest.pipeline import Ingestor
 from ingest.uploads import remove_staged
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
@@ -131,6 +133,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         # Answers run in worker threads; with many at once they fight over the GIL and
         # the event loop waits its turn too, so a few run and the rest queue here.
         app.state.answer_limiter = anyio.CapacityLimiter(settings.answer_threads)
+        app.state.ended_sessions = EndedSessions(
+            built.database, dt.timedelta(minutes=settings.session_max_age_minutes)
+        )
         if not auth_configured(settings):
             log.warning(
                 "Ingen inloggning är konfigurerad: alla har alla roller. "

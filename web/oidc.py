@@ -11,6 +11,7 @@ from the groups claim that some document is restricted to; the tokens are droppe
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -142,6 +143,7 @@ def user_from_claims(
         "roles": roles_from_claims(claims, settings),
         "groups": [g for g in groups if g in known_groups],
         "at": int(time.time()),
+        "sid": secrets.token_hex(16),  # ended on logout (assistant/sessions.py)
     }
 
 
@@ -206,6 +208,8 @@ async def logout(request: Request) -> Response:
     user = session_user(request, settings)
     if user is not None or request.cookies.get(TOKEN_COOKIE):
         components.audit.record(actor_for(request, settings, components.audit), audit.SIGNED_OUT)
+    if user is not None:
+        request.app.state.ended_sessions.end(str(user["sid"]))
     request.session.clear()
     provider_url = await provider_logout(request, settings) if user is not None else None
     response: Response

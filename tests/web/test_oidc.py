@@ -77,7 +77,7 @@ def test_sign_in_maps_roles_from_claims(client: httpx.Client, provider: OIDCProv
     assert client.get("/rutingrupp").status_code == 303, "a caseworker must not see the review"
     stored = session_payload(client)
     assert set(stored) == {"user"}, f"only the user outlives the flow: {stored}"
-    assert set(stored["user"]) == {"sub", "name", "roles", "groups", "at"}, stored  # type: ignore[arg-type]
+    assert set(stored["user"]) == {"sub", "name", "roles", "groups", "at", "sid"}, stored  # type: ignore[arg-type]
     assert "token" not in json.dumps(stored), "no token may be kept in the cookie"
 
 
@@ -159,6 +159,19 @@ def test_logout_ends_the_session_here_and_at_the_provider(
     assert "Du är utloggad" in out.text, "the browser should land on the login page"
     assert me(client)["kind"] == "anonymous", "the session must be over"
     assert client.get("/").status_code == 303, "the chat must ask for sign-in again"
+
+
+def test_a_copy_of_the_cookie_is_dead_after_logout(
+    client: httpx.Client, provider: OIDCProvider, oidc_server: LiveServer
+) -> None:
+    sign_in(client, provider, "alva")
+    copied = client.cookies[SESSION_COOKIE]
+    with httpx.Client(base_url=oidc_server.url, timeout=60) as thief:
+        thief.cookies.set(SESSION_COOKIE, copied)
+        assert me(thief)["kind"] == "oidc", "precondition: the copy works while signed in"
+        client.post("/logout")
+        assert me(thief)["kind"] == "anonymous", "logout must end the copy too"
+        assert thief.get("/").status_code == 303, "the copy must not open the chat"
 
 
 def test_logout_without_end_session_stays_local(
