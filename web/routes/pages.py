@@ -104,6 +104,10 @@ def login_page(
     """Serve the login form (with OIDC, a button to the identity provider)."""
     roles = resolve_roles(request, settings)
     error = LOGIN_ERRORS.get(fel or "")
+    if fel == "behorighet" and not settings.caseworker_tokens + settings.routine_group_tokens:
+        error = (
+            "Ditt konto ger inte tillgång till den sidan. Kontakta rutingruppen om du behöver det."
+        )
     notice = "Du är utloggad." if utloggad else None
     return render(
         request,
