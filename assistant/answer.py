@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.access import Reader, can_see
 from assistant.catalog import meta_from_row
 from assistant.citations import Citation, mark_retired, neutral_passage, validate_citations
 from assistant.conversation import standalone_question
@@ -136,15 +137,22 @@ class AnswerPipeline:
         self.thresholds = thresholds
         self.analyzer = analyzer
 
-    def ask(self, question: str, conversation_id: str | None = None) -> ChatResponse:
+    def ask(
+        self, question: str, conversation_id: str | None = None, reader: Reader = None
+    ) -> ChatResponse:
         """Answer a question and return the full response."""
-        for event in self.stream(question, conversation_id):
+        for event in self.stream(question, conversation_id, reader):
             if event.kind == "final" and event.response is not None:
                 return event.response
         raise RuntimeError("the answer stream ended without a response")
 
-    def stream(self, question: str, conversation_id: str | None = None) -> AnswerStream:
-        """Yield the answer's tokens as they are generated, then the validated response."""
+    def stream(
+        self, question: str, conversation_id: str | None = None, reader: Reader = None
+    ) -> AnswerStream:
+        """Yield the answer's tokens as they are generated, then the validated response.
+
+        `reader` is the asker's groups: only passages they may see are used (None: all).
+        """
         started = time.perf_counter()
         redaction = redact(question)
         clean = redaction.text
@@ -170,7 +178,7 @@ class AnswerPipeline:
             return
         history = self.gaps.recent_questions(conversation_id, self.thresholds.history_turns)
         if is_decision_request(clean, history):
-            self._point_to_routines(response, strip_placeholders(clean))
+            self._point_to_routines(response, strip_placeholders(clean), reader)
             response.timings["first_token"] = response.timings["total"] = (
                 time.perf_counter() - started
             )
@@ -183,7 +191,9 @@ class AnswerPipeline:
         standalone = strip_placeholders(standalone)  # a rewrite may repeat older ones
         response.standalone_question = standalone
         period = asked_period(standalone, self.retriever.today())
-        retrieval = self.retriever.retrieve(standalone, self.thresholds.top_k, period=period)
+        retrieval = self.retriever.retrieve(
+            standalone, self.thresholds.top_k, period=period, reader=reader
+        )
         response.passages = retrieval.passages
         response.timings.update(retrieval.timings)
         text, sources, lessons = "", list[Passage](), list[Passage]()
@@ -218,7 +228,7 @@ class AnswerPipeline:
         repeated = None
         if standalone != searched:
             repeated = self.gaps.last_answer(conversation_id)
-        self._finish(response, text, sources, lessons, retrieval.query_embedding, repeated)
+        self._finish(response, text, sources, lessons, retrieval.query_embedding, repeated, reader)
         response.timings["total"] = time.perf_counter() - started
         log.info("Answered=%s in %.2f s: %s", response.answered, response.timings["total"], clean)
         yield AnswerEvent("final", response=response)
@@ -249,6 +259,7 @@ class AnswerPipeline:
         lessons: list[Passage],
         embedding: Any,
         previous_answer: str | None = None,
+        reader: Reader = None,
     ) -> None:
         answer, citations = ("", []) if INGET_SVAR in text else validate_citations(text, sources)
         if citations and answer == previous_answer:
@@ -262,7 +273,11 @@ class AnswerPipeline:
             ]
             cited = response.citations + response.lessons
             if any(c.passage.valid_to for c in cited):
-                documents = [meta_from_row(row) for row in self.retriever.catalog.documents()]
+                documents = [
+                    meta_from_row(row)
+                    for row in self.retriever.catalog.documents()
+                    if can_see(row.groups, reader)
+                ]
                 mark_retired(cited, documents, self.retriever.today())
         else:
             response.kind, response.answer = REFUSAL, REFUSAL_TEXT
@@ -277,9 +292,9 @@ class AnswerPipeline:
             response.gap_id, response.gap_ref = gap.id, gap.ref
         self._record(response)
 
-    def _point_to_routines(self, response: ChatResponse, question: str) -> None:
+    def _point_to_routines(self, response: ChatResponse, question: str, reader: Reader) -> None:
         """Decline a decision about a person and list the routines nearest the question."""
-        retrieval = self.retriever.retrieve(question, self.thresholds.top_k)
+        retrieval = self.retriever.retrieve(question, self.thresholds.top_k, reader=reader)
         routines = [p for p in retrieval.passages if p.doc_type != LESSON_TYPE]
         response.kind, response.answer = DECISION_REQUEST, DECISION_REQUEST_TEXT
         response.standalone_question = question
@@ -318,6 +333,8 @@ class AnswerPipeline:
                     "score": None if p.dense_score is None else round(p.dense_score, 4),
                     "url": f"/api/documents/{p.document_id}/file",
                 }
+                if p.groups:  # so the gap log can hide it from readers outside them
+                    seen[p.document_id]["groups"] = list(p.groups)
         return list(seen.values())[:3]
 
     def _topic_key(self, question: str) -> str:

@@ -32,6 +32,7 @@ def meta_from_row(row: DocumentRow) -> DocumentMeta:
         source_path=row.source_path,
         file_name=row.file_name,
         content_hash=row.content_hash,
+        groups=tuple(row.groups or ()),
     )
 
 
@@ -106,6 +107,35 @@ class Catalog:
         ids = [row[0] for row in rows]
         live = {row[0] for row in rows if row[1] is None or row[1] >= today}
         return ids, live
+
+    def restricted_chunks(self) -> dict[str, frozenset[str]]:
+        """Return the chunks of documents restricted to groups, with those groups."""
+        with self.database.session() as session:
+            rows = session.execute(
+                select(ChunkRow.id, DocumentRow.groups)
+                .join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
+                .where(DocumentRow.groups.is_not(None))
+            ).all()
+        return {cid: frozenset(groups) for cid, groups in rows if groups}
+
+    def document_groups(self, document_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Return the groups of the given documents that exist, by id (empty: unrestricted)."""
+        wanted = list(set(document_ids))
+        if not wanted:
+            return {}
+        with self.database.session() as session:
+            rows = session.execute(
+                select(DocumentRow.id, DocumentRow.groups).where(DocumentRow.id.in_(wanted))
+            ).all()
+        return {doc_id: tuple(groups or ()) for doc_id, groups in rows}
+
+    def known_groups(self) -> frozenset[str]:
+        """Return every group some document is restricted to."""
+        with self.database.session() as session:
+            rows = session.scalars(
+                select(DocumentRow.groups).where(DocumentRow.groups.is_not(None))
+            ).all()
+        return frozenset(group for groups in rows for group in groups or ())
 
     def chunks(self, ids: Sequence[str]) -> dict[str, ChunkView]:
         """Fetch chunks with their documents by id."""

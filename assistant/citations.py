@@ -84,11 +84,16 @@ class Citation:
         the answer was given, so the receipt still shows them after the routine changes.
         """
         p = self.passage
-        return self.as_dict() | {
-            "version": p.version,
-            "content_hash": p.content_hash,
-            "chunk_id": p.chunk_id,
-        }
+        groups = {"groups": list(p.groups)} if p.groups else {}
+        return (
+            self.as_dict()
+            | {
+                "version": p.version,
+                "content_hash": p.content_hash,
+                "chunk_id": p.chunk_id,
+            }
+            | groups
+        )
 
 
 def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MIN_TOKEN_CHARS = 16
+# The roles a claim value can map to; web/auth.py names them (a test keeps the two equal).
+RoleName = Literal["handlaggare", "rutingrupp", "admin"]
 
 
 def _is_loopback(address: str) -> bool:
@@ -209,6 +211,73 @@ class Settings(BaseSettings):
         description="Trusted reverse-proxy header carrying the user's name (e.g. X-Remote-User); "
         "the audit log keeps only its keyed hash.",
     )
+    auth_groups_header: str | None = Field(
+        None,
+        description="Trusted reverse-proxy header carrying the user's groups, comma-separated "
+        "(e.g. X-Rutinstod-Groups), for documents restricted to groups.",
+    )
+    token_groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Groups per bearer token (JSON object, token to list of groups), for "
+        "documents restricted to groups; a token not listed sees only open documents.",
+    )
+
+    # Named users by OpenID Connect (authorization code flow with PKCE)
+    oidc_issuer: str | None = Field(
+        None,
+        description="The identity provider's issuer URL; setting it (with the client id) turns "
+        "on sign-in at /login. Discovery is read from ISSUER/.well-known/openid-configuration.",
+    )
+    oidc_discovery_url: str | None = Field(
+        None,
+        description="The provider's discovery document, when it is not at the issuer's "
+        "/.well-known/openid-configuration.",
+    )
+    oidc_client_id: str | None = Field(None, description="The client id registered for Rutinstöd.")
+    oidc_client_secret: SecretStr | None = Field(
+        None,
+        description="The client secret (confidential client); unset for a public client, "
+        "which proves itself with PKCE alone.",
+    )
+    oidc_redirect_base_url: str | None = Field(
+        None,
+        description="The address users reach Rutinstöd at (e.g. https://rutinstod.kommun.se); "
+        "the provider redirects to BASE/auth/callback. Default: the address of the request.",
+    )
+    oidc_scopes: str = Field(
+        "openid profile email", description="Scopes asked for, separated by spaces."
+    )
+    oidc_roles_claim: str = Field(
+        "groups",
+        description="The ID token claim whose values map to roles (a dotted path reaches into "
+        "objects, e.g. realm_access.roles for Keycloak).",
+    )
+    oidc_groups_claim: str = Field(
+        "groups",
+        description="The ID token claim holding the user's groups, for documents restricted "
+        "to groups (dotted path as for the roles claim).",
+    )
+    oidc_roles: dict[str, RoleName] = Field(
+        default_factory=dict,
+        description="Claim values to roles (JSON object), e.g. "
+        '{"rutinstod-handlaggare": "handlaggare", "rutinstod-rutingrupp": "rutingrupp"}.',
+    )
+    oidc_default_role: RoleName | None = Field(
+        None,
+        description="A role every signed-in user gets, whatever the claims say (e.g. "
+        "handlaggare when the provider only lets assigned users sign in).",
+    )
+    oidc_name_claim: str = Field(
+        "name", description="The claim shown as the user's name (else preferred_username)."
+    )
+    session_secret: SecretStr | None = Field(
+        None,
+        description="Key that signs the session cookie of signed-in users; required with "
+        "OIDC, the same on every replica, at least 32 characters.",
+    )
+    session_max_age_minutes: int = Field(
+        480, ge=5, le=43_200, description="Minutes a sign-in lasts before the user signs in again."
+    )
 
     # Audit log and retention (gallring): days each kind of record is kept, 0 for ever.
     audit_key: str | None = Field(
@@ -287,6 +356,21 @@ class Settings(BaseSettings):
                 "(the proxy's address) or RUTINSTOD_AUTH_HEADER_SECRET"
             )
         return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """Refuse half an OIDC configuration and a session key short enough to guess."""
+        if bool(self.oidc_issuer) != bool(self.oidc_client_id):
+            raise ValueError("RUTINSTOD_OIDC_ISSUER and RUTINSTOD_OIDC_CLIENT_ID go together")
+        secret = self.session_secret.get_secret_value() if self.session_secret else ""
+        if self.oidc_issuer and len(secret) < 32:
+            raise ValueError("OIDC needs RUTINSTOD_SESSION_SECRET of at least 32 characters")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Tell whether sign-in through an identity provider is configured."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @model_validator(mode="after")
     def _openai_needs_model(self) -> Settings:

@@ -56,6 +56,8 @@ class DocumentRow(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int | None] = mapped_column(Integer)
     chunk_count: Mapped[int] = mapped_column(Integer)
+    # the groups the document is restricted to (assistant/access.py); None or []: everyone
+    groups: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -78,6 +80,16 @@ class ChunkRow(Base):
     sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
     # mean OCR word confidence (0..1) when the text was read from a scanned page
     ocr_confidence: Mapped[float | None] = mapped_column(Float)
+
+
+class EndedSessionRow(Base):
+    """A sign-in ended by logout before its cookie expired (assistant/sessions.py)."""
+
+    __tablename__ = "ended_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class IndexStateRow(Base):

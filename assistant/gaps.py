@@ -2,6 +2,10 @@
 
 Everything stored here has been through privacy.redact() first; the callers pass
 redacted text only, and this module redacts free-text fields (comments, notes) again.
+
+A gap names the documents nearest its question (`nearest`, with the groups of a
+restricted one); a reader is shown a gap only when they may see every one of them,
+and a topic only when they may see all its gaps.
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.database import AnswerRow, Database, FeedbackRow, GapRow, GapTopicRow, utcnow
+from assistant.access import Reader, can_see
+from assistant.database import (
+    AnswerRow,
+    Database,
+    DocumentRow,
+    FeedbackRow,
+    GapRow,
+    GapTopicRow,
+    utcnow,
+)
 from assistant.gap_csv import render_csv
 from assistant.gap_details import GapDetail, load_details
 from assistant.gap_refs import new_ref
@@ -70,6 +83,26 @@ def apply_update(row: GapRow | GapTopicRow, update: GapUpdate) -> None:
         row.note = clean(update.note)
     if update.resolving_document is not None:
         row.resolving_document = clean(update.resolving_document)
+
+
+def visible_gaps(session: Session, rows: Sequence[GapRow], reader: Reader) -> list[GapRow]:
+    """Keep the gaps whose nearest documents the reader may all see.
+
+    A document's present groups count; one deleted since counts by the groups the gap
+    stored for it.
+    """
+    if reader is None:
+        return list(rows)
+    ids = {n.get("document_id") for r in rows for n in r.nearest or [] if n.get("document_id")}
+    query = select(DocumentRow.id, DocumentRow.groups).where(DocumentRow.id.in_(ids))
+    current = {doc_id: groups for doc_id, groups in session.execute(query)}
+
+    def may_see(entry: dict[str, Any]) -> bool:
+        doc_id = entry.get("document_id")
+        groups = current[doc_id] if doc_id in current else entry.get("groups")
+        return can_see(groups, reader)
+
+    return [r for r in rows if all(may_see(n) for n in r.nearest or [])]
 
 
 def unused_ref(session: Session, draw: Callable[[], str] = new_ref, attempts: int = 20) -> str:
@@ -199,9 +232,11 @@ class GapLog:
             question, citations = answer.question, answer.citations
         if helpful:
             return None
+        fields = ("document", "document_id", "title", "section", "page")
         nearest = [
-            {k: c.get(k) for k in ("document", "document_id", "title", "section", "page")}
+            {k: c.get(k) for k in fields}
             | {"score": None}
+            | ({"groups": c["groups"]} if c.get("groups") else {})
             for c in citations
         ]
         return self.record_gap("feedback", question, "", None, nearest, answer_id=answer_id)
@@ -212,8 +247,9 @@ class GapLog:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         ref: str | None = None,
+        reader: Reader = None,
     ) -> list[GapRow]:
-        """Return gaps, newest first, filtered by status, period and reference."""
+        """Return gaps, newest first, filtered by status, period, reference and reader."""
         query = select(GapRow).order_by(GapRow.created_at.desc())
         if ref:
             query = query.where(GapRow.ref == ref)
@@ -224,19 +260,37 @@ class GapLog:
         if until:
             query = query.where(GapRow.created_at < until)
         with self.database.session() as session:
-            return list(session.scalars(query).all())
+            return visible_gaps(session, session.scalars(query).all(), reader)
 
-    def topics(self) -> list[tuple[GapTopicRow, list[GapRow]]]:
-        """Return every topic with its gaps, the largest topics first."""
+    def topics(self, reader: Reader = None) -> list[tuple[GapTopicRow, list[GapRow]]]:
+        """Return the topics a reader may see with their gaps, the largest topics first."""
         with self.database.session() as session:
             topics = {t.id: t for t in session.scalars(select(GapTopicRow)).all()}
             rows = session.scalars(select(GapRow).order_by(GapRow.created_at)).all()
+            shown = {r.id for r in visible_gaps(session, rows, reader)}
         grouped: dict[str, list[GapRow]] = {}
         for row in rows:
             if row.topic_id in topics:
                 grouped.setdefault(row.topic_id, []).append(row)
+        hidden = {t for t, gaps in grouped.items() if any(g.id not in shown for g in gaps)}
+        grouped = {t: gaps for t, gaps in grouped.items() if t not in hidden}
         ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[1][-1].created_at))
         return [(topics[topic_id], gaps) for topic_id, gaps in ordered]
+
+    def visible(
+        self, reader: Reader, gap_id: str | None = None, topic_id: str | None = None
+    ) -> bool:
+        """Tell whether a reader may see a gap, or a topic (all its gaps); unknown ids may."""
+        if reader is None:
+            return True
+        with self.database.session() as session:
+            query = select(GapRow)
+            if gap_id is not None:
+                query = query.where(GapRow.id == gap_id)
+            if topic_id is not None:
+                query = query.where(GapRow.topic_id == topic_id)
+            rows = session.scalars(query).all()
+            return len(visible_gaps(session, rows, reader)) == len(rows)
 
     def update_gap(self, gap_id: str, update: GapUpdate) -> GapRow:
         """Change one gap's status, owner, note or resolving document."""

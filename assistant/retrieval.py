@@ -1,5 +1,10 @@
 """Hybrid retrieval: dense (chroma) and Swedish BM25, fused by reciprocal rank fusion.
 
+A reader restricted to groups (assistant/access.py) is searched over the passages they
+may see only: BM25 through its weight mask, chroma through a metadata filter (or an
+over-fetch that covers every hidden passage), so k visible passages come back whenever
+k exist, never k passages of which some are then dropped.
+
 Fusion is written here rather than with llama-index's QueryFusionRetriever because the
 answerability gate and the evaluation need each passage's rank and score in each
 retriever, which QueryFusionRetriever folds away.
@@ -18,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.access import Reader, can_see
 from assistant.catalog import Catalog, ChunkView
 from assistant.embeddings import EMBEDDING_DIM
 from assistant.lexical import LexicalIndex, SwedishAnalyzer
@@ -31,6 +37,21 @@ MODES = ("hybrid", "dense", "lexical")
 OVERFETCH_LIMIT = 1000
 # Past-period snapshots kept at once; each holds a live set, the BM25 index is shared.
 PAST_SNAPSHOTS = 8
+# Readers' views kept per snapshot (one per combination of groups that matters).
+VIEWS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class View:
+    """What one reader may search in a snapshot: the BM25 mask and the live chunks hidden.
+
+    `groups` is the reader's groups among those documents are restricted to, for the
+    vector store's filter; None when the reader may see every live chunk.
+    """
+
+    mask: np.ndarray
+    hidden: frozenset[str]
+    groups: frozenset[str] | None
 
 
 @dataclass
@@ -44,6 +65,29 @@ class Snapshot:
     mask: np.ndarray
     stored: int  # chunks in the vector store when the snapshot was taken
     missing: int = 0  # live chunks the vector store does not hold (0 when consistent)
+    # live chunks of documents restricted to groups, with those groups
+    restricted: dict[str, frozenset[str]] = field(default_factory=dict)
+    views: dict[frozenset[str], View] = field(default_factory=dict)
+
+    def view(self, reader: Reader) -> View:
+        """Return what a reader may search: everything, or the live chunks of their groups."""
+        if reader is None or not self.restricted:
+            return View(self.mask, frozenset(), None)
+        known = frozenset().union(*self.restricted.values())
+        key = reader & known
+        cached = self.views.get(key)
+        if cached is not None:
+            return cached
+        hidden = frozenset(c for c, groups in self.restricted.items() if key.isdisjoint(groups))
+        mask = self.mask
+        if hidden:
+            visible = np.array([c not in hidden for c in self.lexical.chunk_ids], dtype=np.float32)
+            mask = self.mask * visible
+        view = View(mask, hidden, key if hidden else None)
+        if len(self.views) >= VIEWS_KEPT:
+            self.views.clear()
+        self.views[key] = view
+        return view
 
 
 @dataclass
@@ -106,6 +150,7 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.today = today
+        self.overfetch_limit = OVERFETCH_LIMIT
         self._analyzer: SwedishAnalyzer | None = None
         self._snapshot: Snapshot | None = None
         # Snapshots for questions about a past period, by (generation, first day).
@@ -156,24 +201,29 @@ class HybridRetriever:
                 self._past[key] = past
         return past
 
-    def _dense(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
+    def _dense(self, embedding: np.ndarray, snap: Snapshot, view: View) -> list[tuple[str, float]]:
         """Return the best live chunks by cosine similarity, reopening the store on failure."""
         try:
-            return self._live_hits(embedding, snap)
+            return self._live_hits(embedding, snap, view)
         except VectorIndexError as exc:
             log.warning("Dense retrieval failed (%s); reopening the vector store", exc)
         # The index writer may have switched to a new collection and dropped this one.
         self.vectors.reopen(self.catalog.vector_collection())
-        return self._live_hits(embedding, snap)
+        return self._live_hits(embedding, snap, view)
 
-    def _live_hits(self, embedding: np.ndarray, snap: Snapshot) -> list[tuple[str, float]]:
+    def _live_hits(
+        self, embedding: np.ndarray, snap: Snapshot, view: View
+    ) -> list[tuple[str, float]]:
         excluded = snap.stored - len(snap.live)
-        if not 0 <= excluded <= OVERFETCH_LIMIT:
-            return self.vectors.query(embedding, self.candidates, snap.day)
-        # Search unfiltered for enough hits that the live ones fill the list: chroma's
-        # own date filter costs more than the search itself (see VectorIndex.query).
-        hits = self.vectors.query(embedding, self.candidates + excluded)
-        return [hit for hit in hits if hit[0] in snap.live][: self.candidates]
+        dropped = excluded + len(view.hidden)
+        if excluded < 0 or dropped > self.overfetch_limit:
+            return self.vectors.query(embedding, self.candidates, snap.day, view.groups)
+        # Search unfiltered for enough hits that the live, visible ones fill the list even
+        # if every chunk to drop comes first: chroma's own metadata filter costs more than
+        # the search itself (see VectorIndex.query).
+        hits = self.vectors.query(embedding, self.candidates + dropped)
+        kept = [hit for hit in hits if hit[0] in snap.live and hit[0] not in view.hidden]
+        return kept[: self.candidates]
 
     def _load(self, generation: int, day: dt.date, lexical: LexicalIndex | None = None) -> Snapshot:
         if lexical is None:
@@ -189,7 +239,8 @@ class HybridRetriever:
         if missing:
             log.error("The vector store lacks %d of %d passages in use", missing, len(live))
         log.info("Index generation %s loaded: %d passages in use", generation, len(live))
-        return Snapshot(generation, day, lexical, live, mask, stored, missing)
+        restricted = {c: g for c, g in self.catalog.restricted_chunks().items() if c in live}
+        return Snapshot(generation, day, lexical, live, mask, stored, missing, restricted)
 
     def _load_lexical(self, generation: int) -> LexicalIndex:
         directory = self.lexical_dir / f"gen-{generation}"
@@ -212,16 +263,19 @@ class HybridRetriever:
         k: int,
         mode: str = "hybrid",
         period: tuple[dt.date, dt.date] | None = None,
+        reader: Reader = None,
     ) -> RetrievalResult:
         """Return the top k passages for a question, by hybrid, dense or lexical ranking.
 
         A question about a past period (first day, last day) is also searched in the
         documents retired since, and passages of documents in force then come first.
+        A reader with groups gets only passages they may see; None sees every passage.
         """
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}")
         timings: dict[str, float] = {}
         snap = self.snapshot() if period is None else self.snapshot_since(period[0])
+        view = snap.view(reader)
         rankings: dict[str, list[str]] = {}
         dense: dict[str, float] = {}
         lexical: dict[str, float] = {}
@@ -232,18 +286,18 @@ class HybridRetriever:
             timings["embed"] = time.perf_counter() - started
             started = time.perf_counter()
             try:
-                hits = self._dense(embedding, snap)
+                hits = self._dense(embedding, snap, view)
             except VectorIndexError as exc:
                 # Keep answering from BM25; the next ingest rebuilds the vector store.
                 log.error("Dense retrieval failed, using BM25 alone: %s", exc)
                 hits, timings["dense_failed"] = [], 1.0
-            dense = {cid: score for cid, score in hits if cid in snap.live}
+            dense = {c: s for c, s in hits if c in snap.live and c not in view.hidden}
             rankings["dense"] = list(dense)
             timings["dense"] = time.perf_counter() - started
         if mode in {"hybrid", "lexical"}:
             started = time.perf_counter()
-            hits = snap.lexical.search(question, self.candidates, snap.mask)
-            lexical = {cid: score for cid, score in hits if cid in snap.live}
+            hits = snap.lexical.search(question, self.candidates, view.mask)
+            lexical = {c: s for c, s in hits if c in snap.live and c not in view.hidden}
             rankings["lexical"] = list(lexical)
             timings["lexical"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -253,6 +307,8 @@ class HybridRetriever:
         if period is not None:
             # Passages of documents in force during the period first, keeping order.
             fused.sort(key=lambda item: not in_force(views.get(item[0]), period))
+        # The index and the manifest agree on groups; checking again costs nothing.
+        views = {c: v for c, v in views.items() if can_see(v.document.groups, reader)}
         passages = self._passages(fused[:k], views, dense, lexical)
         timings["fuse"] = time.perf_counter() - started
         return RetrievalResult(passages, embedding, timings)
@@ -290,6 +346,7 @@ class HybridRetriever:
                     version=doc.version,
                     content_hash=doc.content_hash,
                     valid_to=doc.valid_to.isoformat() if doc.valid_to else None,
+                    groups=tuple(doc.groups or ()),
                 )
             )
         return passages

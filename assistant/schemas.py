@@ -35,6 +35,8 @@ class DocumentMeta:
     source_path: str
     file_name: str
     content_hash: str
+    # Groups the document is restricted to (assistant/access.py); empty: visible to all.
+    groups: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -87,6 +89,7 @@ class Passage:
     version: str | None = None
     content_hash: str | None = None
     valid_to: str | None = None  # ISO date the document stopped being in force, if it has
+    groups: tuple[str, ...] = ()  # the groups its document is restricted to, if any
 
     def as_dict(self) -> dict[str, object]:
         """Return the passage as the JSON object `rutinstod search --json` prints."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -20,6 +21,10 @@ from assistant.schemas import DocumentMeta
 
 NO_END = 99991231
 GET_PAGE = 5000
+# A chunk of a document restricted to groups carries RESTRICTED: True and one flag per
+# group (group_key); other chunks carry neither, so an index written before groups
+# existed needs no rewrite: "$ne": True also matches a chunk without the key.
+RESTRICTED = "restricted"
 
 
 class VectorIndexError(RuntimeError):
@@ -29,6 +34,25 @@ class VectorIndexError(RuntimeError):
 def date_key(day: dt.date | None) -> int:
     """Encode a date as yyyymmdd so chroma can compare it; no date means 'never ends'."""
     return NO_END if day is None else day.year * 10000 + day.month * 100 + day.day
+
+
+def group_key(group: str) -> str:
+    """Return the metadata key that flags a chunk as visible to one group."""
+    return "grp_" + hashlib.sha256(group.encode("utf-8")).hexdigest()[:16]
+
+
+def access_metadata(groups: Sequence[str]) -> dict[str, bool]:
+    """Return the metadata that restricts a chunk to groups (none for an open document)."""
+    if not groups:
+        return {}
+    return {RESTRICTED: True} | {group_key(g): True for g in groups}
+
+
+def visible_where(groups: frozenset[str]) -> dict[str, Any]:
+    """Return a chroma filter matching chunks that readers in these groups may see."""
+    clauses: list[dict[str, Any]] = [{RESTRICTED: {"$ne": True}}]
+    clauses += [{group_key(g): {"$eq": True}} for g in sorted(groups)]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
 def make_chroma_client(settings: Settings) -> Any:
@@ -127,11 +151,11 @@ class VectorIndex:
         Upsert rather than add: ids are derived from the document's content, so an id
         left in the collection by a run that was killed is simply written again.
         """
-        metadata = {
+        metadata: dict[str, Any] = {
             "document_id": meta.id,
             "doc_type": meta.doc_type,
             "valid_to": date_key(meta.valid_to),
-        }
+        } | access_metadata(meta.groups)
         # chroma refuses batches above its max_batch_size (5,461 here); GET_PAGE is below.
         for start in range(0, len(ids), GET_PAGE):
             page = list(ids[start : start + GET_PAGE])
@@ -170,11 +194,18 @@ class VectorIndex:
         return int(self._collection.count())
 
     def query(
-        self, embedding: np.ndarray, k: int, today: dt.date | None = None
+        self,
+        embedding: np.ndarray,
+        k: int,
+        today: dt.date | None = None,
+        groups: frozenset[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Return up to k (chunk id, cosine similarity) pairs, best first.
 
-        With `today`, only chunks of documents still valid that day are searched.
+        With `today`, only chunks of documents still valid that day are searched; with
+        `groups`, only chunks that readers in those groups may see (open documents and
+        those restricted to one of the groups), filtered in the search itself so that
+        k visible chunks come back when there are k.
         Chroma applies such a filter by listing every matching id from its metadata
         store before the vector search, which grows with the collection (at 10k chunks
         about 63 ms against 2 ms unfiltered), so callers that know which chunks are live
@@ -184,11 +215,17 @@ class VectorIndex:
         llama-index's ChromaVectorStore.query does, costs about 6 ms against 1.7 ms at
         10k); the passages' text comes from the SQL manifest.
         """
+        conditions: list[dict[str, Any]] = []
+        if today:
+            conditions.append({"valid_to": {"$gte": date_key(today)}})
+        if groups is not None:
+            conditions.append(visible_where(groups))
+        where = conditions[0] if len(conditions) == 1 else {"$and": conditions}
         try:
             result = self._collection.query(
                 query_embeddings=[embedding.tolist()],
                 n_results=k,  # chroma returns fewer when fewer are stored
-                where={"valid_to": {"$gte": date_key(today)}} if today else None,
+                where=where if conditions else None,
                 include=["distances"],
             )
         except Exception as exc:

@@ -399,6 +399,7 @@ class IndexWriter:
                 size_bytes=document.size,
                 pages=document.pages,
                 chunk_count=len(document.chunks),
+                groups=list(meta.groups) or None,
                 ingested_at=utcnow(),
             )
         )

@@ -1,4 +1,9 @@
-"""Resolve a document's metadata from its sidecar, its own properties and sensible defaults."""
+"""Resolve a document's metadata from its sidecar, its own properties and sensible defaults.
+
+The groups a document is restricted to come from its sidecar or its own metadata
+(`groups: [a, b]`), else from the nearest `_groups.yaml` in its folder or a folder
+above it; nothing restricts it otherwise.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from assistant.access import normalize_groups
 from assistant.schemas import DOCUMENT_TYPES, DocumentMeta
 from ingest.errors import UnreadableFileError
 
@@ -28,6 +34,9 @@ TYPE_ALIASES = {
     "riktlinjer": "riktlinje",
 }
 SIDECAR_SUFFIX = ".meta.yaml"
+# A folder's groups: every document below it without groups of its own is restricted
+# to them. Ingest skips names starting with "_", so the file is never read as a document.
+FOLDER_GROUPS = "_groups.yaml"
 
 
 def sidecar_path(path: Path) -> Path | None:
@@ -38,20 +47,59 @@ def sidecar_path(path: Path) -> Path | None:
     return None
 
 
+def new_sidecar_path(path: Path) -> Path:
+    """Return the sidecar a file has, or the one to create for it (NAME.ext.meta.yaml)."""
+    return sidecar_path(path) or Path(f"{path}{SIDECAR_SUFFIX}")
+
+
 def read_sidecar(path: Path) -> dict[str, Any]:
     """Read a sidecar file's key-value pairs."""
     sidecar = sidecar_path(path)
     if sidecar is None:
         return {}
+    return parse_sidecar(sidecar.read_bytes(), sidecar.name)
+
+
+def parse_sidecar(data: bytes, name: str) -> dict[str, Any]:
+    """Parse a sidecar's YAML into key-value pairs, with a Swedish message when it is not."""
     try:
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        parsed = yaml.safe_load(data.decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        message = f"Metadatafilen {sidecar.name} är inte giltig YAML: {exc}"
+        message = f"Metadatafilen {name} är inte giltig YAML: {exc}"
         raise UnreadableFileError(message) from exc
-    if not isinstance(data, dict):
-        message = f"Metadatafilen {sidecar.name} måste innehålla nyckel: värde-par."
+    if not isinstance(parsed, dict):
+        message = f"Metadatafilen {name} måste innehålla nyckel: värde-par."
         raise UnreadableFileError(message)
-    return data
+    return parsed
+
+
+def folder_groups_path(path: Path) -> Path | None:
+    """Return the nearest _groups.yaml in the file's folder or a folder above it."""
+    for parent in path.parents:
+        candidate = parent / FOLDER_GROUPS
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def parse_groups(value: Any, source: str) -> tuple[str, ...]:
+    """Read a groups field: a list of names, or one comma-separated string."""
+    if value is None:
+        return ()
+    if isinstance(value, str | list | tuple) and all(
+        isinstance(v, str | int) for v in ([value] if isinstance(value, str) else value)
+    ):
+        return normalize_groups(value if isinstance(value, str) else [str(v) for v in value])
+    raise UnreadableFileError(f"Fältet groups i {source} ska vara en lista med gruppnamn.")
+
+
+def read_folder_groups(path: Path) -> tuple[str, ...]:
+    """Return the groups of the nearest _groups.yaml above a file (`groups: [...]`)."""
+    found = folder_groups_path(path)
+    if found is None:
+        return ()
+    data = parse_sidecar(found.read_bytes(), f"{found.parent.name}/{found.name}")
+    return parse_groups(data.get("groups"), str(found))
 
 
 def parse_date(value: Any, field: str) -> dt.date | None:
@@ -88,17 +136,31 @@ def default_type(path: Path) -> str:
 
 
 def resolve_meta(
-    path: Path, properties: dict[str, Any], first_heading: str | None, content_hash: str
+    path: Path,
+    properties: dict[str, Any],
+    first_heading: str | None,
+    content_hash: str,
+    sidecar: dict[str, Any] | None = None,
 ) -> DocumentMeta:
-    """Merge sidecar over file properties over defaults into a DocumentMeta."""
+    """Merge sidecar over file properties over defaults into a DocumentMeta.
+
+    `sidecar`, when given, is used instead of the file beside the document (an upload
+    whose sidecar is written with it).
+    """
     merged = {k: v for k, v in properties.items() if v not in (None, "")}
-    merged.update({k: v for k, v in read_sidecar(path).items() if v not in (None, "")})
+    sidecar = read_sidecar(path) if sidecar is None else sidecar
+    merged.update({k: v for k, v in sidecar.items() if v not in (None, "")})
     title = str(merged.get("title") or first_heading or path.stem.replace("_", " ").capitalize())
     doc_type = normalize_type(merged["type"]) if "type" in merged else default_type(path)
     valid_from = parse_date(merged.get("valid_from"), "valid_from")
     valid_to = parse_date(merged.get("valid_to"), "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise UnreadableFileError("valid_to ligger före valid_from i dokumentets metadata.")
+    # `groups: []` of its own opens a document in a restricted folder.
+    if "groups" in merged:
+        groups = parse_groups(merged["groups"], "dokumentets metadata")
+    else:
+        groups = read_folder_groups(path)
     return DocumentMeta(
         title=title.strip(),
         doc_type=doc_type,
@@ -109,4 +171,5 @@ def resolve_meta(
         source_path=str(path.resolve()),
         file_name=path.name,
         content_hash=content_hash,
+        groups=groups,
     )

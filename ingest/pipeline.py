@@ -81,27 +81,36 @@ class Ingestor:
                 )
             )
 
-    def put(self, target: Path, data: bytes, document: NewDocument | None) -> None:
-        """Write a file into place and commit its prepared document, under the lock.
+    def put(
+        self,
+        target: Path,
+        data: bytes,
+        document: NewDocument | None,
+        sidecar: tuple[Path, bytes] | None = None,
+    ) -> None:
+        """Write a file (and its sidecar) into place and commit its document, under the lock.
 
         Nothing is written unless the lock is taken (IngestLockedError otherwise), and
-        on any failure the file is put back as it was: the original on disk is always
-        the version the answers quote.
+        on any failure the files are put back as they were: the original on disk is
+        always the version the answers quote.
         """
+        writes = [(target, data)] + ([sidecar] if sidecar is not None else [])
         with IngestLock(self.settings.data_dir):
-            previous = target.read_bytes() if target.exists() else None
-            partial = target.with_name(f".{target.name}.partial")
+            previous = [(path, path.read_bytes() if path.exists() else None) for path, _ in writes]
             try:
-                partial.write_bytes(data)
-                partial.replace(target)
+                for path, content in writes:
+                    partial = path.with_name(f".{path.name}.partial")
+                    partial.write_bytes(content)
+                    partial.replace(path)
                 if document is not None:
                     self.writer.commit([document])
             except BaseException:
-                partial.unlink(missing_ok=True)
-                if previous is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    target.write_bytes(previous)
+                for path, before in previous:
+                    path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
+                    if before is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        path.write_bytes(before)
                 raise
             outcome = FileOutcome(target, "added", chunks=len(document.chunks) if document else 0)
             self._record_failures(IngestSummary([outcome]))

@@ -17,7 +17,7 @@ from assistant.config import Settings
 from ingest.errors import UnreadableFileError
 from ingest.index import NewDocument
 from ingest.limits import ReadLimits
-from ingest.metadata import SIDECAR_SUFFIX, sidecar_path
+from ingest.metadata import SIDECAR_SUFFIX, folder_groups_path, sidecar_path
 
 log = logging.getLogger(__name__)
 SKIPPED_NAMES = {"readme.md", "readme.txt", "readme"}
@@ -63,12 +63,20 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 READER_VERSION = "2026-12-02.1"
 
 
-def content_hash(path: Path, data: bytes) -> str:
-    """Hash a file together with its sidecar, so a metadata edit counts as a change."""
+def content_hash(path: Path, data: bytes, sidecar: bytes | None = None) -> str:
+    """Hash a file with its sidecar and folder groups, so a metadata edit counts as a change.
+
+    `sidecar`, when given, stands for the sidecar file (an upload's, not yet written).
+    """
     digest = hashlib.sha256(data)
-    sidecar = sidecar_path(path)
+    if sidecar is None:
+        found = sidecar_path(path)
+        sidecar = found.read_bytes() if found is not None else None
     if sidecar is not None:
-        digest.update(sidecar.read_bytes())
+        digest.update(sidecar)
+    folder = folder_groups_path(path)
+    if folder is not None:
+        digest.update(b"\0groups\0" + folder.read_bytes())
     return digest.hexdigest()
 
 
@@ -84,17 +92,22 @@ class Preparer:
         self.timings[phase] = self.timings.get(phase, 0.0) + time.perf_counter() - started
 
     def prepare(
-        self, path: Path, known_hash: str | None, data: bytes | None = None
+        self,
+        path: Path,
+        known_hash: str | None,
+        data: bytes | None = None,
+        sidecar: bytes | None = None,
     ) -> tuple[NewDocument | None, str]:
         """Return the file's document, or None when its content hash is known_hash.
 
         `data`, when given, is read instead of the file (an upload not yet in place at
-        `path`). Raises UnreadableFileError with a Swedish message when the file cannot
-        be read or exceeds a limit. The second value is the outcome status: added,
+        `path`), and `sidecar` instead of the sidecar beside it. Raises
+        UnreadableFileError with a Swedish message when the file cannot be read or
+        exceeds a limit. The second value is the outcome status: added,
         updated or unchanged.
         """
         from ingest.loaders import load_file
-        from ingest.metadata import resolve_meta
+        from ingest.metadata import parse_sidecar, resolve_meta
 
         size = path.stat().st_size if data is None else len(data)
         if size > self.settings.max_file_mb * 1024 * 1024:
@@ -102,13 +115,14 @@ class Preparer:
             raise UnreadableFileError(f"Filen är större än gränsen {limit} MB.")
         started = time.perf_counter()
         data = path.read_bytes() if data is None else data
-        digest = content_hash(path, data)
+        digest = content_hash(path, data, sidecar)
         if known_hash == digest:
             return None, "unchanged"
         limits = ReadLimits.from_settings(self.settings)
         loaded = load_file(path, data, limits)
         first_heading = next((b.headings[0] for b in loaded.blocks if b.headings), None)
-        meta = resolve_meta(path, loaded.properties, first_heading, digest)
+        override = None if sidecar is None else parse_sidecar(sidecar, path.name + SIDECAR_SUFFIX)
+        meta = resolve_meta(path, loaded.properties, first_heading, digest, override)
         self._timed("parse", started)
         started = time.perf_counter()
         if self._chunker is None:

@@ -39,9 +39,15 @@ FAILED = 3  # the child's exit status when the file could not be read
 
 
 def prepare_isolated(
-    settings: Settings, target: Path, staged: Path, known_hash: str | None
+    settings: Settings,
+    target: Path,
+    staged: Path,
+    known_hash: str | None,
+    sidecar: bytes | None = None,
 ) -> tuple[NewDocument | None, str]:
     """Prepare the file staged at `staged` as the document at `target`, in a child process.
+
+    `sidecar`, when given, is the metadata file that will be written beside `target`.
 
     Returns what Preparer.prepare returns; raises UnreadableFileError with a Swedish
     message when the file cannot be read, is past a limit, or takes too long or too
@@ -53,6 +59,7 @@ def prepare_isolated(
         "target": str(target),
         "staged": str(staged),
         "known_hash": known_hash,
+        "sidecar": None if sidecar is None else sidecar.decode("utf-8"),
         "memory_bytes": settings.upload_memory_mb * 1024 * 1024,
     }
     seconds = settings.upload_timeout_seconds
@@ -92,7 +99,13 @@ def child_main() -> int:
     )
     try:
         data = Path(request["staged"]).read_bytes()
-        result = Preparer(settings).prepare(Path(request["target"]), request["known_hash"], data)
+        sidecar = request.get("sidecar")
+        result = Preparer(settings).prepare(
+            Path(request["target"]),
+            request["known_hash"],
+            data,
+            None if sidecar is None else sidecar.encode("utf-8"),
+        )
     except UnreadableFileError as exc:
         sys.stderr.write(str(exc))
         return FAILED

@@ -16,15 +16,20 @@ import re
 import time
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from assistant.access import normalize_groups
 from assistant.config import Settings
 from assistant.database import DocumentRow
 from assistant.privacy import redact
 from assistant.schemas import document_id
 from ingest.errors import UnreadableFileError
 from ingest.loaders import LOADERS
+from ingest.metadata import new_sidecar_path, read_sidecar
 from ingest.pipeline import Ingestor
 from ingest.prepare import SKIPPED_NAMES
 from ingest.sandbox import prepare_isolated
@@ -95,25 +100,48 @@ def upload_target(name: str, documents: list[DocumentRow], settings: Settings) -
     return same[0] if same else settings.files_dir.resolve() / name
 
 
+def upload_sidecar(target: Path, groups: Sequence[str]) -> tuple[Path, bytes]:
+    """Return the sidecar to write beside an upload: its present one with these groups."""
+    meta = read_sidecar(target) | {"groups": list(normalize_groups(groups))}
+    text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    return new_sidecar_path(target), text.encode("utf-8")
+
+
 def accept_upload(
-    settings: Settings, ingestor: Ingestor, documents: list[DocumentRow], raw_name: str, data: bytes
+    settings: Settings,
+    ingestor: Ingestor,
+    documents: list[DocumentRow],
+    raw_name: str,
+    data: bytes,
+    groups: Sequence[str] = (),
 ) -> UploadResult:
     """Take an upload through the four steps; raise UploadRefused, UnreadableFileError
-    or IngestLockedError, each leaving every file as it was."""
+    or IngestLockedError, each leaving every file as it was.
+
+    With groups, the document is restricted to them, kept in its sidecar file; without,
+    it keeps whatever groups its sidecar or folder gives it.
+    """
     name = upload_name(raw_name)
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_TYPES or suffix not in LOADERS:
         raise UploadRefused("Filtypen stöds inte; ladda upp PDF, DOCX, Markdown eller HTML.", 415)
     target = upload_target(name, documents, settings)
+    sidecar = upload_sidecar(target, groups) if normalize_groups(groups) else None
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     staged = settings.files_dir / f".{uuid.uuid4().hex}{STAGED_SUFFIX}"
     try:
         staged.write_bytes(data)
-        document, status = prepare_isolated(settings, target, staged, ingestor.known_hash(target))
+        document, status = prepare_isolated(
+            settings,
+            target,
+            staged,
+            ingestor.known_hash(target),
+            None if sidecar is None else sidecar[1],
+        )
     finally:
         staged.unlink(missing_ok=True)
     if document is not None:
-        ingestor.put(target, data, document)
+        ingestor.put(target, data, document, sidecar)
     return UploadResult(
         target.name,
         status,
@@ -149,5 +177,6 @@ __all__ = [
     "accept_upload",
     "remove_staged",
     "upload_name",
+    "upload_sidecar",
     "upload_target",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +18,14 @@ from fastapi.staticfiles import StaticFiles
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.privacy import RedactingFilter
+from assistant.sessions import EndedSessions
 from ingest.pipeline import Ingestor
 from ingest.uploads import remove_staged
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
+from web.oidc import install_oidc
 from web.purging import start_purging, stop_purging
-from web.routes import about, audit, chat, documents, gaps, health, pages
+from web.routes import about, audit, chat, documents, gaps, health, me, pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -74,8 +77,13 @@ async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    """Guard every request (origin, login, body size) and add security headers."""
+    """Guard every request (origin, login, body size) and add security headers.
+
+    With OIDC the session middleware goes outside the guard, so the guard sees who is
+    signed in.
+    """
     app.add_middleware(GuardMiddleware, settings=settings)
+    install_oidc(app, settings)
 
 
 def install_docs(app: FastAPI) -> None:
@@ -125,6 +133,9 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
         # Answers run in worker threads; with many at once they fight over the GIL and
         # the event loop waits its turn too, so a few run and the rest queue here.
         app.state.answer_limiter = anyio.CapacityLimiter(settings.answer_threads)
+        app.state.ended_sessions = EndedSessions(
+            built.database, dt.timedelta(minutes=settings.session_max_age_minutes)
+        )
         if not auth_configured(settings):
             log.warning(
                 "Ingen inloggning är konfigurerad: alla har alla roller. "
@@ -151,7 +162,7 @@ def create_app(settings: Settings, components: Components | None = None) -> Fast
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     install_docs(app)
-    for module in (health, chat, gaps, documents, audit, pages, about):
+    for module in (health, chat, gaps, documents, audit, me, pages, about):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,4 +1,8 @@
-"""Roles from configured bearer tokens or a trusted reverse-proxy header."""
+"""Roles and groups from bearer tokens, a trusted reverse-proxy header or a signed-in session.
+
+A signed-in user (OIDC, web/oidc.py) is kept in the signed session cookie under
+SESSION_USER: subject, name, roles, groups and the time of sign-in; never a token.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,49 @@ import ipaddress
 import threading
 import time
 from collections import deque
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
+from assistant.access import Reader, reader_groups
 from assistant.config import Settings
 
 CASEWORKER = "handlaggare"
 ROUTINE_GROUP = "rutingrupp"
+ADMIN = "admin"  # reads the audit log; named users only (a claim or the proxy header)
 ALL_ROLES = frozenset({CASEWORKER, ROUTINE_GROUP})
+KNOWN_ROLES = ALL_ROLES | {ADMIN}
 TOKEN_COOKIE = "rutinstod_token"
 PROXY_SECRET_HEADER = "X-Rutinstod-Proxy-Secret"
+SESSION_USER = "user"
 
 
 def auth_configured(settings: Settings) -> bool:
     """Tell whether any way of authenticating is configured."""
-    return bool(settings.caseworker_tokens or settings.routine_group_tokens or settings.auth_header)
+    return bool(
+        settings.caseworker_tokens
+        or settings.routine_group_tokens
+        or settings.auth_header
+        or settings.oidc_enabled
+    )
+
+
+def session_user(request: Request, settings: Settings) -> dict[str, Any] | None:
+    """Return the signed-in user of the session, unless the sign-in is older than allowed."""
+    session = request.scope.get("session")
+    user = session.get(SESSION_USER) if isinstance(session, dict) else None
+    if not isinstance(user, dict):
+        return None
+    age = time.time() - float(user.get("at", 0))
+    if not 0 <= age <= settings.session_max_age_minutes * 60:
+        return None
+    app = request.scope.get("app")
+    ended = getattr(app.state, "ended_sessions", None) if app is not None else None
+    if ended is not None and ended.ended(str(user.get("sid", ""))):
+        return None  # signed out: a copy of the cookie no longer signs in
+    return user
 
 
 def _matches(token: str, allowed: list[str]) -> bool:
@@ -51,13 +81,38 @@ def resolve_roles(request: Request, settings: Settings) -> frozenset[str]:
     """Return the caller's roles; with no auth configured, everyone has every role."""
     if not auth_configured(settings):
         return ALL_ROLES
-    roles = roles_for_token(request_token(request), settings)
+    roles = set(roles_for_token(request_token(request), settings))
     if settings.auth_header and header_trusted(request, settings):
         value = request.headers.get(settings.auth_header, "")
-        roles |= {r.strip().lower() for r in value.split(",")} & ALL_ROLES
-        if ROUTINE_GROUP in roles:
-            roles |= {CASEWORKER}
+        roles |= {r.strip().lower() for r in value.split(",")} & KNOWN_ROLES
+    user = session_user(request, settings)
+    if user is not None:
+        roles |= set(user.get("roles", ())) & KNOWN_ROLES
+    if ROUTINE_GROUP in roles:
+        roles |= {CASEWORKER}
     return frozenset(roles)
+
+
+def resolve_groups(request: Request, settings: Settings) -> Reader:
+    """Return the caller's groups for documents restricted to groups; None sees them all.
+
+    Without login everyone sees every document; with login the groups come from the
+    token's entry in RUTINSTOD_TOKEN_GROUPS, the proxy's groups header and the session.
+    """
+    if not auth_configured(settings):
+        return None
+    groups: list[str] = []
+    token = request_token(request)
+    if token and roles_for_token(token, settings):
+        for candidate, listed in settings.token_groups.items():
+            if hmac.compare_digest(token.encode(), candidate.encode()):
+                groups += listed
+    if settings.auth_groups_header and header_trusted(request, settings):
+        groups += request.headers.get(settings.auth_groups_header, "").split(",")
+    user = session_user(request, settings)
+    if user is not None:
+        groups += list(user.get("groups", ()))
+    return reader_groups(groups)
 
 
 def header_trusted(request: Request, settings: Settings) -> bool:
@@ -135,8 +190,10 @@ def require(request: Request, settings: Settings, role: str) -> frozenset[str]:
     raise HTTPException(status.HTTP_403_FORBIDDEN, "Din roll får inte göra detta.")
 
 
-# Pages: a browser without the role is sent to the login form instead of getting JSON.
+# Pages: a browser without the role is sent to the login form instead of getting JSON,
+# or, with OIDC, straight to the identity provider (OIDC_LOGIN_PATH, web/oidc.py).
 LOGIN_PATH = "/logga-in"
+OIDC_LOGIN_PATH = "/login"
 
 
 class LoginRequiredError(Exception):
@@ -153,7 +210,8 @@ def require_page(request: Request, settings: Settings, role: str) -> frozenset[s
     roles = resolve_roles(request, settings)
     if role in roles:
         return roles
-    raise LoginRequiredError(request.url.path, forbidden=bool(roles))
+    signed_in = bool(roles) or session_user(request, settings) is not None
+    raise LoginRequiredError(request.url.path, forbidden=signed_in)
 
 
 def safe_next(value: str | None) -> str:
@@ -161,6 +219,8 @@ def safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
         return "/"
     if any(ch in value for ch in "\\\r\n\t") or value.startswith(LOGIN_PATH):
+        return "/"
+    if value.split("?")[0] in {OIDC_LOGIN_PATH, "/logout", "/auth/callback"}:
         return "/"
     return value
 
@@ -173,9 +233,16 @@ def login_url(next_path: str, forbidden: bool = False) -> str:
     return f"{LOGIN_PATH}?{urlencode(query)}"
 
 
-async def redirect_to_login(_request: Request, exc: Exception) -> RedirectResponse:
-    """Answer a page request that lacks its role with a redirect to the login form."""
+async def redirect_to_login(request: Request, exc: Exception) -> RedirectResponse:
+    """Answer a page request that lacks its role with a redirect to the login form.
+
+    With OIDC and nobody signed in, the redirect goes to the identity provider's sign-in.
+    """
     assert isinstance(exc, LoginRequiredError)
+    settings: Settings = request.app.state.settings
+    if settings.oidc_enabled and not exc.forbidden:
+        query = urlencode({"next": safe_next(exc.next_path)})
+        return RedirectResponse(f"{OIDC_LOGIN_PATH}?{query}", status_code=303)
     return RedirectResponse(login_url(exc.next_path, exc.forbidden), status_code=303)
 
 

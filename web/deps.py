@@ -7,17 +7,26 @@ from typing import Annotated, Any
 from anyio import CapacityLimiter
 from fastapi import Depends, Request
 
+from assistant.access import Reader
 from assistant.answer import AnswerPipeline
 from assistant.audit import AuditLog, Auditor
 from assistant.catalog import Catalog
 from assistant.components import Components
 from assistant.config import Settings
 from assistant.gaps import GapLog
-from web.auth import CASEWORKER, ROUTINE_GROUP, require, require_page, resolve_roles
+from web.auth import (
+    ADMIN,
+    CASEWORKER,
+    ROUTINE_GROUP,
+    require,
+    require_page,
+    resolve_groups,
+    resolve_roles,
+)
 from web.identity import actor_for
 
-# Roles that may read the audit log; `admin` arrives with named users.
-AUDIT_ROLES = frozenset({ROUTINE_GROUP, "admin"})
+# Roles that may read the audit log.
+AUDIT_ROLES = frozenset({ROUTINE_GROUP, ADMIN})
 
 
 def get_components(request: Request) -> Components:
@@ -64,6 +73,11 @@ def get_auditor(request: Request) -> Auditor:
     """Return the audit log bound to the caller."""
     audit = get_audit(request)
     return audit.bind(actor_for(request, get_settings(request), audit))
+
+
+def get_reader(request: Request) -> Reader:
+    """Return the caller's groups for documents restricted to groups (None: all)."""
+    return resolve_groups(request, get_settings(request))
 
 
 def caseworker(request: Request) -> frozenset[str]:
@@ -113,3 +127,4 @@ AuditLogDep = Annotated[AuditLog, Depends(get_audit)]
 AuditorDep = Annotated[Auditor, Depends(get_auditor)]
 AuditReaderDep = Annotated[frozenset[str], Depends(audit_reader)]
 AuditReaderPageDep = Annotated[frozenset[str], Depends(audit_reader_page)]
+ReaderDep = Annotated[Reader, Depends(get_reader)]

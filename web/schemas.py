@@ -86,6 +86,18 @@ class ReceiptCitationOut(CitationOut):
     )
 
 
+class MeOut(BaseModel):
+    """The caller: how they proved themselves, their roles and their groups."""
+
+    kind: str = Field(description="token, oidc, proxy, open eller anonymous.")
+    actor: str = Field(description="Aktören som händelseloggen visar den (typ:id).")
+    name: str | None = Field(description="Namnet från identitetsleverantören, om inloggad.")
+    roles: list[str]
+    groups: list[str] | None = Field(
+        description="Grupperna som styr vilka begränsade dokument som syns; null: alla."
+    )
+
+
 class AnswerOut(BaseModel):
     """A stored answer with its citations' receipts."""
 
@@ -110,6 +122,9 @@ class NearestOut(BaseModel):
     page: int | None = None
     score: float | None = None
     url: str | None = None
+    groups: list[str] = Field(
+        default_factory=list, description="Grupper som dokumentet är begränsat till."
+    )
 
 
 class ChatResponseOut(BaseModel):
@@ -301,6 +316,10 @@ class DocumentOut(BaseModel):
     pages: int | None
     chunk_count: int
     ingested_at: str
+    groups: list[str] = Field(
+        default_factory=list,
+        description="Grupper som dokumentet är begränsat till; tomt: synligt för alla.",
+    )
 
 
 class IngestFailureOut(BaseModel):

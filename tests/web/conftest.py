@@ -1,4 +1,4 @@
-"""Fixtures for the web tests: a live app with login tokens, and Debian's Chromium."""
+"""Fixtures for the web tests: a live app with login tokens or OIDC sign-in, and Chromium."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from assistant.components import Components
 from assistant.config import Settings
 from tests.conftest import LiveServer, make_settings
+from tests.oidc_provider import OIDCProvider
 from web.app import create_app
 
 CASEWORKER_TOKEN = "handlaggare-testkod-7f3a"
@@ -80,3 +81,61 @@ def page(browser: Any) -> Iterator[Any]:
     yield page
     context.close()
     assert not problems, f"the page raised errors or broke the CSP: {problems}"
+
+
+SESSION_SECRET = "sessionsnyckel-for-testerna-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OIDCProvider]:
+    """Serve the loopback OpenID Connect provider with the test users."""
+    provider = OIDCProvider()
+    provider.add_user("alva", name="Alva Handläggare", groups=["socialsekreterare"])
+    provider.add_user("rut", name="Rut Rutingrupp", groups=["rutinstod-rutingrupp"])
+    provider.add_user("ada", name="Ada Admin", groups=["it-admin"])
+    provider.add_user("nils", name="Nils Utan Roll", groups=["annat"])
+    provider.add_user("eva", name="Eva Ekonomi", groups=["socialsekreterare", "Ekonomi"])
+    provider.add_user("bo", name="Bo Barn", groups=["socialsekreterare", "barn"])
+    provider.add_user("rutek", name="Rut Ekonomi", groups=["rutinstod-rutingrupp", "ekonomi"])
+    server = LiveServer(provider.app())
+    provider.url = server.url
+    with server:
+        yield provider
+
+
+def oidc_settings(data_dir: Path, provider: OIDCProvider, **overrides: object) -> Settings:
+    """Return settings that sign users in at the loopback provider."""
+    return make_settings(
+        data_dir,
+        oidc_issuer=provider.url,
+        oidc_client_id=provider.client_id,
+        oidc_client_secret=provider.client_secret,
+        session_secret=SESSION_SECRET,
+        oidc_roles={
+            "socialsekreterare": "handlaggare",
+            "rutinstod-rutingrupp": "rutingrupp",
+            "it-admin": "admin",
+        },
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session")
+def oidc_server(
+    sample_settings: Settings, sample_components: Components, oidc_provider: OIDCProvider
+) -> Iterator[LiveServer]:
+    """Serve the sample index with sign-in at the loopback provider, and a caseworker token."""
+    settings = oidc_settings(
+        sample_settings.data_dir, oidc_provider, caseworker_tokens=[CASEWORKER_TOKEN]
+    )
+    with LiveServer(create_app(settings, sample_components)) as server:
+        yield server
+
+
+def sign_in(client: Any, provider: OIDCProvider, login: str, next_path: str = "/") -> Any:
+    """Sign in through /login and the provider as a test user; return the last response."""
+    start = client.get("/login", params={"next": next_path}, follow_redirects=False)
+    assert start.status_code == 302, f"/login should redirect to the provider: {start.text}"
+    location = start.headers["location"]
+    assert location.startswith(provider.url), f"/login went elsewhere: {location}"
+    return client.get(f"{location}&login_hint={login}", follow_redirects=True)

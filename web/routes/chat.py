@@ -11,10 +11,19 @@ from anyio import CapacityLimiter
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
+from assistant.access import Reader, can_see
 from assistant.answer import NOT_A_QUESTION, AnswerPipeline, ChatResponse
 from assistant.audit import ASKED, Auditor
 from assistant.gaps import UnknownAnswerError
-from web.deps import AnswerLimiterDep, AuditorDep, CaseworkerDep, GapLogDep, PipelineDep
+from web.deps import (
+    AnswerLimiterDep,
+    AuditorDep,
+    CaseworkerDep,
+    CatalogDep,
+    GapLogDep,
+    PipelineDep,
+    ReaderDep,
+)
 from web.schemas import AnswerOut, ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -34,12 +43,13 @@ async def chat(
     pipeline: PipelineDep,
     limiter: AnswerLimiterDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: CaseworkerDep,
 ) -> dict[str, object]:
     """Answer a question from the routines, with citations, or log it as a gap."""
 
     def answer() -> ChatResponse:
-        response = pipeline.ask(body.question, body.conversation_id)
+        response = pipeline.ask(body.question, body.conversation_id, reader)
         record_asked(auditor, response)
         return response
 
@@ -53,14 +63,18 @@ def sse(event: str, data: object) -> str:
 
 
 async def stream_events(
-    pipeline: AnswerPipeline, body: ChatRequest, limiter: CapacityLimiter, auditor: Auditor
+    pipeline: AnswerPipeline,
+    body: ChatRequest,
+    limiter: CapacityLimiter,
+    auditor: Auditor,
+    reader: Reader = None,
 ) -> AsyncIterator[str]:
     """Turn the pipeline's events into server-sent events, ending with the response.
 
     Each step of the pipeline's generator runs in a worker thread under the answer
     limiter, so the event loop is never blocked while the answer is made.
     """
-    events = pipeline.stream(body.question, body.conversation_id)
+    events = pipeline.stream(body.question, body.conversation_id, reader)
     try:
         while True:
             event = await anyio.to_thread.run_sync(next, events, None, limiter=limiter)
@@ -90,23 +104,35 @@ def chat_stream(
     pipeline: PipelineDep,
     limiter: AnswerLimiterDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: CaseworkerDep,
 ) -> StreamingResponse:
     """Stream the answer as server-sent events: token..., then final with the response."""
     return StreamingResponse(
-        stream_events(pipeline, body, limiter, auditor),
+        stream_events(pipeline, body, limiter, auditor, reader),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
 @router.get("/answers/{answer_id}", response_model=AnswerOut, responses={404: {}})
-def stored_answer(answer_id: str, gaps: GapLogDep, _roles: CaseworkerDep) -> AnswerOut:
-    """Return an answer as given, with the document version each citation rested on."""
+def stored_answer(
+    answer_id: str, gaps: GapLogDep, catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
+) -> AnswerOut:
+    """Return an answer as given, with the document version each citation rested on.
+
+    An answer that quotes a document the caller may not see is not shown (404).
+    """
     try:
         row = gaps.answer(answer_id)
     except UnknownAnswerError:
         raise HTTPException(404, "Svaret finns inte.") from None
+    cited = [c for c in row.citations or [] if c.get("document_id")]
+    current = catalog.document_groups(str(c["document_id"]) for c in cited)
+    for citation in cited:
+        groups = current.get(str(citation["document_id"]), citation.get("groups"))
+        if not can_see(groups, reader):
+            raise HTTPException(404, "Svaret finns inte.")
     return AnswerOut(
         id=row.id,
         conversation_id=row.conversation_id,

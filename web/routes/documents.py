@@ -1,25 +1,34 @@
-"""Documents: list, original files, upload and retirement."""
+"""Documents: list, original files, upload and retirement.
+
+A document restricted to groups is shown only to callers in one of them: to everyone
+else it does not exist (404), in the list and for its file alike.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import mimetypes
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, UploadFile
+from fastapi import APIRouter, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
 from assistant import audit
+from assistant.access import Reader, can_see, normalize_groups
+from assistant.catalog import Catalog
 from assistant.database import DocumentRow
 from assistant.privacy import redact
+from assistant.schemas import document_id as path_document_id
 from ingest.errors import UnreadableFileError
 from ingest.lock import IngestLockedError
-from ingest.uploads import UploadRefused, accept_upload
+from ingest.uploads import UploadRefused, accept_upload, upload_name, upload_target
 from web.deps import (
     AuditorDep,
     CaseworkerDep,
     CatalogDep,
     IngestorDep,
+    ReaderDep,
     RoutineGroupDep,
     SettingsDep,
 )
@@ -48,14 +57,25 @@ def document_out(row: DocumentRow, today: dt.date) -> DocumentOut:
         pages=row.pages,
         chunk_count=row.chunk_count,
         ingested_at=row.ingested_at.isoformat(timespec="seconds"),
+        groups=list(row.groups or []),
     )
 
 
+def visible_document(catalog: Catalog, document_id: str, reader: Reader) -> DocumentRow:
+    """Return a document the caller may see, or answer 404 as if it did not exist."""
+    row = catalog.document(document_id)
+    if row is None or not can_see(row.groups, reader):
+        raise HTTPException(404, "Dokumentet finns inte.")
+    return row
+
+
 @router.get("", response_model=list[DocumentOut])
-def list_documents(catalog: CatalogDep, _roles: CaseworkerDep) -> list[DocumentOut]:
-    """List the ingested documents."""
+def list_documents(
+    catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
+) -> list[DocumentOut]:
+    """List the ingested documents the caller may see."""
     today = dt.date.today()
-    return [document_out(row, today) for row in catalog.documents()]
+    return [document_out(r, today) for r in catalog.documents() if can_see(r.groups, reader)]
 
 
 @router.get("/failures", response_model=list[IngestFailureOut])
@@ -72,11 +92,11 @@ def list_failures(catalog: CatalogDep, _roles: RoutineGroupDep) -> list[IngestFa
 
 
 @router.get("/{document_id}/file", response_class=FileResponse)
-def document_file(document_id: str, catalog: CatalogDep, _roles: CaseworkerDep) -> FileResponse:
+def document_file(
+    document_id: str, catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
+) -> FileResponse:
     """Serve the original file, shown inline (PDFs open at #page=N)."""
-    row = catalog.document(document_id)
-    if row is None:
-        raise HTTPException(404, "Dokumentet finns inte.")
+    row = visible_document(catalog, document_id, reader)
     path = Path(row.source_path)
     # The path was resolved at ingest: a file swapped for a link since then is not served.
     if not path.is_file() or path.resolve() != path:
@@ -104,15 +124,36 @@ def upload(
     catalog: CatalogDep,
     ingestor: IngestorDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
+    groups: Annotated[
+        str,
+        Form(
+            max_length=2000,
+            description="Grupper som dokumentet begränsas till, kommaseparerade; tomt "
+            "behåller dokumentets grupper.",
+        ),
+    ] = "",
 ) -> UploadOut:
-    """Store an uploaded document and ingest it, replacing the document of the same name."""
+    """Store an uploaded document and ingest it, replacing the document of the same name.
+
+    With groups the document is restricted to them; a document the caller may not see
+    cannot be replaced.
+    """
     limit = int(settings.max_file_mb * 1024 * 1024)
     data = file.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"Filen är större än gränsen {settings.max_file_mb:g} MB.")
+    documents = catalog.documents()
+    chosen = normalize_groups(groups)
     try:
-        result = accept_upload(settings, ingestor, catalog.documents(), file.filename or "", data)
+        target = upload_target(upload_name(file.filename or ""), documents, settings)
+        existing = catalog.document(path_document_id(str(target.resolve())))
+        if existing is not None and not can_see(existing.groups, reader):
+            raise UploadRefused("Ett dokument med samma namn finns redan; byt namn på filen.", 409)
+        result = accept_upload(
+            settings, ingestor, documents, file.filename or "", data, groups=chosen
+        )
     except UploadRefused as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     except IngestLockedError as exc:
@@ -124,6 +165,7 @@ def upload(
         result.document_id,
         file_name=result.file_name,
         status=result.status,
+        groups=len(chosen) or None,
     )
     return UploadOut(
         file_name=result.file_name,
@@ -141,12 +183,11 @@ def retire(
     settings: SettingsDep,
     ingestor: IngestorDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
 ) -> None:
     """Take a document out of the index; an uploaded copy is deleted too."""
-    row = catalog.document(document_id)
-    if row is None:
-        raise HTTPException(404, "Dokumentet finns inte.")
+    row = visible_document(catalog, document_id, reader)
     try:
         ingestor.remove([document_id])
     except IngestLockedError as exc:

@@ -10,12 +10,13 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from assistant import audit
+from assistant.access import Reader
 from assistant.database import GapRow, GapTopicRow
 from assistant.gap_details import GapDetail, as_utc
 from assistant.gap_refs import normalise_ref
 from assistant.gap_topics import SameTopicError
-from assistant.gaps import GapUpdate, UnknownGapError
-from web.deps import AuditorDep, GapLogDep, RoutineGroupDep
+from assistant.gaps import GapLog, GapUpdate, UnknownGapError
+from web.deps import AuditorDep, GapLogDep, ReaderDep, RoutineGroupDep
 from web.schemas import (
     GapFeedbackOut,
     GapMove,
@@ -48,6 +49,14 @@ def period(since: dt.date | None, until: dt.date | None) -> tuple[Any, Any]:
         else None
     )
     return start, end
+
+
+def require_visible(
+    gaps: GapLog, reader: Reader, gap_id: str | None = None, topic_id: str | None = None
+) -> None:
+    """Answer 404 for a gap or topic the caller may not see, as if it did not exist."""
+    if not gaps.visible(reader, gap_id=gap_id, topic_id=topic_id):
+        raise HTTPException(404, "Luckan eller ämnet finns inte.")
 
 
 def parse_ref(ref: str | None) -> str | None:
@@ -112,16 +121,20 @@ def topic_gap_out(detail: GapDetail) -> TopicGapOut:
 def list_gaps(
     gaps: GapLogDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
     ref: Ref = None,
 ) -> list[GapOut]:
-    """List gaps, newest first, filtered by status, period and reference."""
+    """List gaps, newest first, filtered by status, period and reference.
+
+    Gaps whose nearest documents the caller may not all see are left out.
+    """
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="gaps", status=status)
-    rows = gaps.gaps(status, start, end, ref=parse_ref(ref))
+    rows = gaps.gaps(status, start, end, ref=parse_ref(ref), reader=reader)
     return [gap_out(d) for d in gaps.details(rows)]
 
 
@@ -129,6 +142,7 @@ def list_gaps(
 def export_csv(
     gaps: GapLogDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
@@ -138,7 +152,8 @@ def export_csv(
     """Export the gap log as CSV (semicolon-separated, UTF-8 with BOM for Excel)."""
     start, end = period(since, until)
     auditor.record(audit.GAPS_EXPORTED, None, format="csv", status=status)
-    body = "\ufeff" + gaps.export_csv(gaps.gaps(status, start, end, ref=parse_ref(ref)))
+    rows = gaps.gaps(status, start, end, ref=parse_ref(ref), reader=reader)
+    body = "\ufeff" + gaps.export_csv(rows)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -173,18 +188,22 @@ def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
 def list_topics(
     gaps: GapLogDep,
     auditor: AuditorDep,
+    reader: ReaderDep,
     _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
     ref: Ref = None,
 ) -> list[TopicOut]:
-    """List gap topics, grouped by similarity, largest first; with ref, the one holding it."""
+    """List gap topics, grouped by similarity, largest first; with ref, the one holding it.
+
+    Only topics whose nearest documents the caller may all see are listed.
+    """
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="topics", status=status)
     wanted = parse_ref(ref)
     chosen: list[tuple[GapTopicRow, list[GapRow]]] = []
-    for topic, rows in gaps.topics():
+    for topic, rows in gaps.topics(reader):
         rows = [
             r
             for r in rows
@@ -200,9 +219,15 @@ def list_topics(
 
 @router.patch("/topics/{topic_id}", response_model=TopicStatusOut)
 def patch_topic(
-    topic_id: str, body: TopicPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    topic_id: str,
+    body: TopicPatch,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Change a topic's status, owner, note or resolving document, and its gaps'."""
+    require_visible(gaps, reader, topic_id=topic_id)
     try:
         topic = gaps.update_topic(topic_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
@@ -220,9 +245,16 @@ def patch_topic(
 
 @router.post("/topics/{topic_id}/merge", response_model=TopicStatusOut)
 def merge_topic(
-    topic_id: str, body: TopicMerge, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    topic_id: str,
+    body: TopicMerge,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Move every gap of this topic into another and delete this one; return the other."""
+    require_visible(gaps, reader, topic_id=topic_id)
+    require_visible(gaps, reader, topic_id=body.into)
     try:
         topic = gaps.merge_topics(topic_id, body.into)
     except UnknownGapError:
@@ -241,9 +273,17 @@ def merge_topic(
 
 @router.post("/{gap_id}/move", response_model=GapOut)
 def move_gap(
-    gap_id: str, body: GapMove, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    gap_id: str,
+    body: GapMove,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Move a gap to another topic, or to a new topic of its own when topic_id is null."""
+    require_visible(gaps, reader, gap_id=gap_id)
+    if body.topic_id is not None:
+        require_visible(gaps, reader, topic_id=body.topic_id)
     try:
         row = gaps.move_gap(gap_id, body.topic_id)
     except UnknownGapError:
@@ -254,9 +294,15 @@ def move_gap(
 
 @router.patch("/{gap_id}", response_model=GapOut)
 def patch_gap(
-    gap_id: str, body: GapPatch, gaps: GapLogDep, auditor: AuditorDep, _roles: RoutineGroupDep
+    gap_id: str,
+    body: GapPatch,
+    gaps: GapLogDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Change one gap's status, owner, note or resolving document."""
+    require_visible(gaps, reader, gap_id=gap_id)
     try:
         row = gaps.update_gap(gap_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:

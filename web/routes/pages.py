@@ -20,6 +20,7 @@ from web.auth import (
     resolve_roles,
     roles_for_token,
     safe_next,
+    session_user,
     set_login_cookie,
 )
 from web.deps import (
@@ -39,20 +40,26 @@ LOGIN_ERRORS = {
     "behorighet": "Din inloggning ger inte tillgång till den sidan. Logga in med en annan kod.",
     "kod": "Koden gäller inte. Kontrollera den och försök igen.",
     "spärr": "För många felaktiga koder. Vänta en minut och försök igen.",
+    "oidc": "Inloggningen misslyckades. Försök igen.",
+    "oidc-natverk": "Inloggningstjänsten svarar inte just nu. Försök igen om en stund.",
 }
 
 
 def render(
     request: Request, template: str, roles: frozenset[str], settings: Settings, **context: object
 ) -> HTMLResponse:
-    """Render a page with the caller's roles and whether login is in use."""
+    """Render a page with the caller's roles, whether login is in use and who is signed in."""
+    user = session_user(request, settings)
     base = {
         "roles": roles,
         "is_routine_group": ROUTINE_GROUP in roles,
         "can_read_audit": bool(roles & AUDIT_ROLES),
         "auth_on": auth_configured(settings),
         "token_login": bool(settings.caseworker_tokens or settings.routine_group_tokens),
-        "logged_in": bool(request.cookies.get(TOKEN_COOKIE)),
+        "oidc_login": settings.oidc_enabled,
+        "user_name": user["name"] if user else None,
+        "logged_in": bool(request.cookies.get(TOKEN_COOKIE)) or user is not None,
+        "logout_action": "/logout" if settings.oidc_enabled else "/logga-ut",
     }
     return templates.TemplateResponse(request, template, base | context)
 
@@ -88,13 +95,29 @@ def audit_page(request: Request, roles: AuditReaderPageDep, settings: SettingsDe
 
 @router.get("/logga-in", response_class=HTMLResponse)
 def login_page(
-    request: Request, settings: SettingsDep, next: str = "/", fel: str | None = None
+    request: Request,
+    settings: SettingsDep,
+    next: str = "/",
+    fel: str | None = None,
+    utloggad: str | None = None,
 ) -> HTMLResponse:
-    """Serve the login form."""
+    """Serve the login form (with OIDC, a button to the identity provider)."""
     roles = resolve_roles(request, settings)
     error = LOGIN_ERRORS.get(fel or "")
+    if fel == "behorighet" and not settings.caseworker_tokens + settings.routine_group_tokens:
+        error = (
+            "Ditt konto ger inte tillgång till den sidan. Kontakta rutingruppen om du behöver det."
+        )
+    notice = "Du är utloggad." if utloggad else None
     return render(
-        request, "login.html", roles, settings, page="login", next=safe_next(next), error=error
+        request,
+        "login.html",
+        roles,
+        settings,
+        page="login",
+        next=safe_next(next),
+        error=error,
+        notice=notice,
     )
 
 
@@ -141,9 +164,11 @@ def login(
 
 
 @router.post("/logga-ut")
-def logout(auditor: AuditorDep) -> RedirectResponse:
-    """Forget the login cookie and show the login form."""
+def logout(request: Request, auditor: AuditorDep) -> RedirectResponse:
+    """Forget the login cookie (and a signed-in session) and show the login form."""
     auditor.record(audit.SIGNED_OUT)
+    if "session" in request.scope:
+        request.session.clear()
     response = RedirectResponse("/logga-in", status_code=303)
     clear_login_cookie(response)
     return response

@@ -26,6 +26,9 @@ function documentRow(doc) {
     sourceLink(`/api/documents/${encodeURIComponent(doc.id)}/file`, doc.title),
     el("span", { className: "file-name", text: doc.file_name }),
     doc.retired ? el("span", { className: "badge status-avvisad", text: "Upphört att gälla" }) : null,
+    doc.groups && doc.groups.length
+      ? el("span", { className: "file-name doc-groups", text: `Bara för: ${doc.groups.join(", ")}` })
+      : null,
   ]);
   return el("tr", { "data-document": doc.id }, [
     title,
