@@ -162,26 +162,39 @@ def replace_household(follow_up: str, previous: str) -> str | None:
 
 
 def replace_head(follow_up: str, previous: str, analyzer: SwedishAnalyzer) -> str | None:
-    """Replace the previous question's noun of the same kind as one of the follow-up's.
+    """Replace the previous question's noun phrase of the same kind as the follow-up's.
 
-    Two words are of a kind when one's last compound part is the other or its last part
-    ("långhelg" and "helg", "andrahandskontrakt" and "hyreskontrakt").
+    Two nouns are of a kind when one's last compound part is the other or its last part
+    ("långhelg" and "helg", "ansökan" and "nyansökan"). The follow-up's phrase (after
+    its preposition) takes the place of the old noun with its article and adjective:
+    "en vanlig helg" becomes "en långhelg", "en nyansökan" "ansökan om fortsatt
+    försörjningsstöd".
     """
 
     def head(word: str) -> tuple[str, str]:
         terms = analyzer.terms_for_word(word.lower())
         return terms[0], terms[-1]
 
-    rest = OPENING.sub("", follow_up)
-    for new in re.findall(r"[^\W\d_]{4,}", rest):
+    rest = OPENING.sub("", follow_up).strip().rstrip("?.! ")
+    first, _, phrase = rest.partition(" ")
+    if first.lower() not in PHRASE or not phrase:
+        phrase = rest
+    for new in re.findall(r"[^\W\d_]{4,}", phrase):
         new_full, new_last = head(new)
-        if new.lower() in SUBJECTS or new_full == new_last and len(new) < 7:
-            continue  # a plain short word is no compound to match by its head
+        if new.lower() in SUBJECTS:
+            continue
         for match in re.finditer(r"[^\W\d_]{3,}", previous):
             old_full, old_last = head(match.group(0))
-            if old_full != new_full and old_last == new_last:
-                return f"{previous[: match.start()]}{new}{previous[match.end() :]}"
+            if old_full == new_full or old_last != new_last:
+                continue
+            before = NOUN_PHRASE_START.search(previous[: match.start()])
+            start = before.start() if before else match.start()
+            return f"{previous[:start]}{phrase}{previous[match.end() :]}"
     return None
+
+
+# An article, with at most one word (an adjective) after it, before a noun.
+NOUN_PHRASE_START = re.compile(r"\b(?:en|ett|den|det|de)\s+(?:[^\W\d_]+\s+)?$", re.IGNORECASE)
 
 
 def is_condition(phrase: str) -> bool:

@@ -54,7 +54,13 @@ def analyzer() -> SwedishAnalyzer:
         (
             "Hur länge får socialjouren bevilja akuta matpengar en vanlig helg?",
             "och under en långhelg?",
-            "Hur länge får socialjouren bevilja akuta matpengar en vanlig långhelg?",
+            "Hur länge får socialjouren bevilja akuta matpengar en långhelg?",
+        ),
+        (
+            "Inom hur lång tid ska beslut fattas när en nyansökan har blivit komplett?",
+            "och vid ansökan om fortsatt försörjningsstöd?",
+            "Inom hur lång tid ska beslut fattas när ansökan om fortsatt försörjningsstöd har "
+            "blivit komplett?",
         ),
         (
             "Vilken hyra godtas för ett hyreskontrakt?",
