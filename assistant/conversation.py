@@ -12,7 +12,9 @@ question, in the places Swedish marks it:
 - a condition the previous question lacked is added to it ("… om hen bor i andra hand");
 - a noun of the same kind: "långhelg" replaces "helg", "andrahandskontrakt"
   "hyreskontrakt" (the same last compound part);
-- a household: "två vuxna med två barn" replaces "ensamstående" or "ett par".
+- a household: "två vuxna med två barn" replaces "ensamstående" or "ett par";
+- a question word: "och hur ofta?" after "Hur mycket fritidspeng kan man få?" asks
+  "Hur ofta fritidspeng kan man få?" (the words matter to retrieval, not the order).
 
 Anything else keeps the follow-up and adds the previous question's content words it
 lacks. Earlier follow-ups are resolved in order, so a chain builds on its last whole
@@ -197,6 +199,30 @@ def replace_head(follow_up: str, previous: str, analyzer: SwedishAnalyzer) -> st
 NOUN_PHRASE_START = re.compile(r"\b(?:en|ett|den|det|de)\s+(?:[^\W\d_]+\s+)?$", re.IGNORECASE)
 
 
+QUESTION_WORDS = re.compile(
+    r"\b(?:hur\s+(?:mycket|många|länge|ofta|lång\s+tid|stor|stort|snabbt|gammal)|vem|vilka|"
+    r"vilken|vilket|när|vart|varför)\b",
+    re.IGNORECASE,
+)
+MAX_QUESTION_WORD_FOLLOW_UP = 3
+
+
+def replace_question_word(follow_up: str, previous: str) -> str | None:
+    """Put a follow-up that is only a question word in place of the previous one's."""
+    rest = OPENING.sub("", follow_up).strip().rstrip("?.! ")
+    new = QUESTION_WORDS.match(rest)
+    if new is None or len(rest.split()) > MAX_QUESTION_WORD_FOLLOW_UP:
+        return None
+    olds = list(QUESTION_WORDS.finditer(previous))
+    if not olds:
+        return None
+    old = olds[-1]  # the last sentence's, where a case description comes first
+    word = rest
+    if old.group(0)[0].isupper():
+        word = word[0].upper() + word[1:]
+    return f"{previous[: old.start()]}{word}{previous[old.end() :]}"
+
+
 def is_condition(phrase: str) -> bool:
     """Tell whether what follows "om" is a clause ("om hen bor …"), not an object."""
     first = phrase.split(" ", 1)[0].lower()
@@ -208,6 +234,7 @@ def resolve_follow_up(question: str, previous: str, analyzer: SwedishAnalyzer) -
     for replace in (
         lambda: replace_counts(question, previous, analyzer),
         lambda: replace_year(question, previous),
+        lambda: replace_question_word(question, previous),
         lambda: replace_household(question, previous),
         lambda: replace_phrase(question, previous),
         lambda: replace_head(question, previous, analyzer),

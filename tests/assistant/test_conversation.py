@@ -63,6 +63,11 @@ def analyzer() -> SwedishAnalyzer:
             "blivit komplett?",
         ),
         (
+            "Hur mycket fritidspeng kan man få per barn?",
+            "Och hur ofta?",
+            "Hur ofta fritidspeng kan man få per barn?",
+        ),
+        (
             "Vilken hyra godtas för ett hyreskontrakt?",
             "och för ett andrahandskontrakt?",
             "Vilken hyra godtas för ett andrahandskontrakt?",
