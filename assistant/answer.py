@@ -36,6 +36,7 @@ from assistant.prompts import (
 )
 from assistant.retrieval import HybridRetriever
 from assistant.schemas import Passage
+from assistant.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 LESSON_TYPE = "avvikelseanalys"
@@ -48,6 +49,15 @@ DEVIATION_QUESTION = re.compile(
     r"felutbetalningen|avvikelsen))\b",
     re.IGNORECASE,
 )
+
+
+def answer_sentences(answer: str) -> frozenset[str]:
+    """Return an answer's sentences without their citation markers, as the passages say them."""
+    plain = CITATION_MARKER.sub("", answer)
+    return frozenset(s.rstrip(".!?:; ") for s in split_sentences(plain))
+
+
+CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 @dataclass
@@ -198,7 +208,15 @@ class AnswerPipeline:
         response.timings.update(retrieval.timings)
         text, sources, lessons = "", list[Passage](), list[Passage]()
         lexical = self.retriever.snapshot().lexical
-        for group in self._source_groups(standalone, retrieval.passages):
+        # A follow-up that changed the question must not get the previous answer again:
+        # when it would, its sentences are set aside and the next best answer is sought.
+        repeated = self.gaps.last_answer(conversation_id) if standalone != searched else None
+        # What repeated it (text and the passages it cites), kept for the clarification.
+        repetition: tuple[str, list[Passage], list[Passage]] | None = None
+        groups = self._source_groups(standalone, retrieval.passages)
+        attempts = [(g, frozenset[str]()) for g in groups]
+        while attempts:
+            group, exclude = attempts.pop(0)
             sources, lessons = group  # kept after the loop: the group that answered
             sources = [neutral_passage(p) for p in sources]  # no markers from documents
             request = GenerationRequest(
@@ -207,6 +225,7 @@ class AnswerPipeline:
                 retrieval.query_embedding,
                 term_weight=lexical.term_weight,
                 absent_weight=lexical.unseen_idf(),
+                exclude=exclude,
             )
             text = ""
             for piece in self.generator.stream(request):
@@ -222,12 +241,16 @@ class AnswerPipeline:
             response.notices += [n for n in request.notices if n not in response.notices]
             response.diagnostics.update(request.diagnostics)
             response.generator = request.used[-1] if request.used else self.generator.name
-            if INGET_SVAR not in text:
-                break
-        # A follow-up that changed the question must not get the previous answer again.
-        repeated = None
-        if standalone != searched:
-            repeated = self.gaps.last_answer(conversation_id)
+            if INGET_SVAR in text:
+                continue
+            if repeated and not exclude and validate_citations(text, sources)[0] == repeated:
+                yield AnswerEvent("reset")
+                repetition = (text, sources, lessons)
+                attempts.insert(0, (group, answer_sentences(repeated)))
+                continue
+            break
+        if INGET_SVAR in text and repetition is not None:
+            text, sources, lessons = repetition  # nothing else answers: ask for the whole question
         self._finish(response, text, sources, lessons, retrieval.query_embedding, repeated, reader)
         response.timings["total"] = time.perf_counter() - started
         log.info("Answered=%s in %.2f s: %s", response.answered, response.timings["total"], clean)

@@ -348,6 +348,8 @@ class ExtractiveGenerator:
             heading = frozenset(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
             passage_terms = heading.union(*terms)
             for position, (sentence, own_terms) in enumerate(zip(sentences, terms, strict=True)):
+                if sentence.rstrip(".!?:; ") in request.exclude:
+                    continue
                 own = sum(w for t, w in weights.items() if t in own_terms)
                 context = sum(
                     w for t, w in weights.items() if t in passage_terms and t not in own_terms

@@ -44,6 +44,9 @@ class GenerationRequest:
     term_weight: Callable[[str], float] = lambda _term: 1.0
     # The weight of a question word no passage contains (the index's highest idf).
     absent_weight: float = 0.0
+    # Sentences not to answer with (the previous answer, for a follow-up that changed
+    # the question); compared without final punctuation.
+    exclude: frozenset[str] = frozenset()
     notices: list[str] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
     diagnostics: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,59 @@
+"""The extractive generator's sentence choice, on hand-built passages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer import answer_sentences
+from assistant.answerability import AnswerabilityModel
+from assistant.extractive import ExtractiveGenerator
+from assistant.generation import GenerationRequest
+from assistant.lexical import SwedishAnalyzer
+from assistant.schemas import Passage
+
+PASSAGE = (
+    "Socialjouren får bevilja akuta matpengar fram till nästa vardag. "
+    "Under långhelger får socialjouren bevilja matpengar för högst tre dygn."
+)
+
+
+@pytest.fixture(scope="module")
+def generator() -> ExtractiveGenerator:
+    return ExtractiveGenerator(
+        SwedishAnalyzer(),
+        lambda texts: np.zeros((len(texts), 3)),
+        AnswerabilityModel.open_gate(),
+        min_sentence_score=0.0,
+        max_sentences=1,
+    )
+
+
+def request(question: str, exclude: frozenset[str] = frozenset()) -> GenerationRequest:
+    passage = Passage(
+        chunk_id="c1",
+        document_id="d",
+        document="akut.md",
+        title="Akut bistånd",
+        doc_type="rutin",
+        section="Socialjouren",
+        page=None,
+        valid_from=None,
+        text=PASSAGE,
+        score=1.0,
+    )
+    return GenerationRequest(question, [passage], exclude=exclude)
+
+
+def test_the_previous_answers_sentences_are_set_aside(generator: ExtractiveGenerator) -> None:
+    question = "Vad får socialjouren bevilja i akuta matpengar?"
+    first = generator.select(request(question))
+    assert first and first[0].text.startswith("Socialjouren får"), [c.text for c in first]
+    previous = "".join(generator.stream(request(question)))
+    again = generator.select(request(question, answer_sentences(previous)))
+    assert again and "tre dygn" in again[0].text, [c.text for c in again]
+
+
+def test_answer_sentences_drop_markers_and_final_punctuation() -> None:
+    answer = "Beslut fattas inom tio dagar [1]. Dock kan tiden förlängas [2]!"
+    assert answer_sentences(answer) == {"Beslut fattas inom tio dagar", "Dock kan tiden förlängas"}
