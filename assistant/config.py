@@ -86,9 +86,9 @@ class Settings(BaseSettings):
 
     # Chunking
     chunk_tokens: int = Field(
-        220, ge=50, le=480, description="Target chunk size in tokens (the model reads 512)."
+        320, ge=50, le=480, description="Target chunk size in tokens (the model reads 512)."
     )
-    chunk_overlap: int = Field(30, ge=0, le=200, description="Token overlap between chunks.")
+    chunk_overlap: int = Field(40, ge=0, le=200, description="Token overlap between chunks.")
     max_file_mb: float = Field(
         25.0, gt=0, description="Files larger than this are refused by ingest and upload."
     )

@@ -72,6 +72,14 @@ class Ingestor:
         summary.seconds = time.perf_counter() - started
         return summary
 
+    def reader(self) -> str:
+        """Name what turns files into passages: the reader's version and the chunking.
+
+        When it changes (a new release, another chunk size), every file is read again.
+        """
+        chunking = f"chunks {self.settings.chunk_tokens}/{self.settings.chunk_overlap}"
+        return f"{READER_VERSION}; {chunking}"
+
     def known_hash(self, path: Path) -> str | None:
         """Return the content hash the index holds for a file, if it holds the file."""
         with self.database.session() as session:
@@ -135,7 +143,7 @@ class Ingestor:
         files = discover(p for p in paths if p.exists())
         preparer = Preparer(self.settings)
         with self.database.session() as session:
-            reread = known and read_state(session, READER_KEY) != READER_VERSION
+            reread = known and read_state(session, READER_KEY) != self.reader()
         # A new reader reads every known file again: no stored hash counts as current.
         current = {p: (i, "reread") for p, (i, _) in known.items()} if reread else known
         documents = self._prepare_all(preparer, files, current, summary, progress)
@@ -150,7 +158,7 @@ class Ingestor:
         if not any(o.status == "failed" for o in summary.outcomes):
             # Kept unset while a file fails, so that it is read again by the new reader.
             with self.database.session() as session:
-                write_state(session, READER_KEY, READER_VERSION)
+                write_state(session, READER_KEY, self.reader())
         self._record_failures(summary)
         return summary
 

@@ -69,6 +69,8 @@ def test_a_new_reader_reads_every_file_again_without_embedding_again(
     assert reread.written is not None and reread.written.embedded == 0, reread.written
     again = ingest(settings, [small_corpus], progress=False)
     assert again.count("unchanged") == 4, "the new reader's version is remembered"
+    rechunked = ingest(settings.model_copy(update={"chunk_tokens": 120}), [small_corpus])
+    assert rechunked.count("updated") == 4, "another chunk size reads every file again"
 
 
 def test_changed_file_replaced_and_removed_file_pruned(tmp_path: Path, small_corpus: Path) -> None:
