@@ -41,6 +41,10 @@ function fact(term, value) {
   return el("div", {}, [el("dt", { text: term }), el("dd", { text: value })]);
 }
 
+// Below 1024 px the panel is a modal dialog over the page; wider, a side panel.
+const NARROW = "(max-width: 63.99rem)";
+const FOCUSABLE = "a[href]:not([hidden]), button:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
 export class SourcePanel {
   constructor(root) {
     this.root = root;
@@ -49,10 +53,24 @@ export class SourcePanel {
     this.passage = root.querySelector("#source-passage");
     this.link = root.querySelector("#source-link");
     this.trigger = null;
+    this.inerted = [];
+    this.narrow = window.matchMedia(NARROW);
     root.querySelector("#source-close").addEventListener("click", () => this.close());
     root.addEventListener("keydown", (event) => {
       if (event.key === "Escape") this.close();
+      else if (event.key === "Tab" && this.modal) this.keepFocus(event);
     });
+    // Escape closes the dialog from anywhere, even after a click on the dimmed page.
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.modal && !root.contains(event.target)) this.close();
+    });
+    this.narrow.addEventListener("change", () => {
+      if (!this.root.hidden) this.setMode();
+    });
+  }
+
+  get modal() {
+    return !this.root.hidden && this.root.getAttribute("role") === "dialog";
   }
 
   open(citation, trigger) {
@@ -75,17 +93,63 @@ export class SourcePanel {
     if (href) this.link.href = href;
     this.root.hidden = false;
     document.body.classList.add("panel-open");
+    this.setMode();
     this.setExpanded(true);
+    this.root.scrollTop = 0;
     this.title.focus();
   }
 
   close() {
     if (this.root.hidden) return;
     this.root.hidden = true;
-    document.body.classList.remove("panel-open");
+    document.body.classList.remove("panel-open", "panel-modal");
+    this.release();
     this.setExpanded(false);
     if (this.trigger && this.trigger.isConnected) this.trigger.focus();
     this.trigger = null;
+  }
+
+  // A side panel on wide screens; on narrow ones a modal dialog with the page inert.
+  setMode() {
+    this.release();
+    if (!this.narrow.matches) {
+      this.root.setAttribute("role", "complementary");
+      this.root.removeAttribute("aria-modal");
+      document.body.classList.remove("panel-modal");
+      return;
+    }
+    this.root.setAttribute("role", "dialog");
+    this.root.setAttribute("aria-modal", "true");
+    document.body.classList.add("panel-modal");
+    for (let node = this.root; node.parentElement; node = node.parentElement) {
+      for (const sibling of node.parentElement.children) {
+        if (sibling === node || sibling.inert || sibling.tagName === "SCRIPT") continue;
+        sibling.inert = true;
+        this.inerted.push(sibling);
+      }
+      if (node.parentElement === document.body) break;
+    }
+  }
+
+  release() {
+    for (const node of this.inerted) node.inert = false;
+    this.inerted = [];
+  }
+
+  // Tab and Shift+Tab go round inside the dialog.
+  keepFocus(event) {
+    const items = [...this.root.querySelectorAll(FOCUSABLE)].filter((n) => n.getClientRects().length);
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const active = document.activeElement;
+    if (event.shiftKey && (active === first || active === this.title)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      this.title.focus();
+    }
   }
 
   setExpanded(value) {
