@@ -4,9 +4,28 @@ import { api, el } from "./dom.js";
 const REASONS = ["fel svar", "ofullständigt", "fel källa", "föråldrat"];
 let counter = 0;
 
-function thumb(icon, label, helpful) {
+const SVG = "http://www.w3.org/2000/svg";
+// Thumbs up and down drawn as inline SVG in the text colour: no emoji a system may lack.
+const THUMB_PATHS = {
+  up: "M7 10v11M7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7H4a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1h3Z",
+  down: "M17 14V3M17 14l-4 8a3 3 0 0 1-3-3v-4H4.5a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.9 3H17h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1h-3Z",
+};
+
+function thumbIcon(direction) {
+  const svg = document.createElementNS(SVG, "svg");
+  for (const [key, value] of Object.entries({ viewBox: "0 0 24 24", width: "20", height: "20",
+    class: "thumb-icon", "aria-hidden": "true", focusable: "false" })) svg.setAttribute(key, value);
+  const path = document.createElementNS(SVG, "path");
+  for (const [key, value] of Object.entries({ d: THUMB_PATHS[direction], fill: "none",
+    stroke: "currentColor", "stroke-width": "2", "stroke-linejoin": "round",
+    "stroke-linecap": "round" })) path.setAttribute(key, value);
+  svg.append(path);
+  return svg;
+}
+
+function thumb(direction, label, helpful) {
   return el("button", { type: "button", className: "thumb", "aria-pressed": "false",
-    "data-helpful": String(helpful) }, [el("span", { "aria-hidden": "true", text: icon }), ` ${label}`]);
+    "data-helpful": String(helpful) }, [thumbIcon(direction), el("span", { text: label })]);
 }
 
 function reasonChips(id) {
@@ -65,8 +84,8 @@ export function feedbackSection(answerId) {
   counter += 1;
   const id = `feedback-${counter}`;
   const heading = el("h3", { id: `${id}-h`, className: "feedback-title", text: "Var svaret till hjälp?" });
-  const up = thumb("👍", "Hjälpsamt", true);
-  const down = thumb("👎", "Inte hjälpsamt", false);
+  const up = thumb("up", "Hjälpsamt", true);
+  const down = thumb("down", "Inte hjälpsamt", false);
   const form = details(id);
   const section = el("section", { className: "feedback", "aria-labelledby": `${id}-h` }, [
     heading,

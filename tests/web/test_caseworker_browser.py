@@ -1,4 +1,4 @@
-"""The citation panel in a real Chromium: a side panel on wide screens, a dialog on narrow ones."""
+"""The caseworker's chat in a real Chromium: citation panel, notices, feedback and originals."""
 
 from __future__ import annotations
 
@@ -80,3 +80,51 @@ def test_wide_screen_keeps_the_citation_as_a_side_panel(page: Any, live_server: 
     page.keyboard.press("Escape")
     assert not panel.is_visible(), "Escape should close the panel"
     assert page.evaluate("document.activeElement.classList.contains('cite')"), "focus not returned"
+
+
+def relative_luminance(rgb: str) -> float:
+    """Return the WCAG relative luminance of a computed 'rgb(r, g, b)' colour."""
+    values = [int(v) / 255 for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in values]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """Return the contrast ratio of two computed colours."""
+    a, b = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_privacy_notice_is_a_warning_and_feedback_has_svg_icons(
+    page: Any, live_server: LiveServer, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/")
+    notice = page.get_by_role("note", name="Varning: Skriv inga personuppgifter")
+    assert notice.is_visible(), "the privacy notice should be a named, visible warning"
+    icon = notice.locator("svg.notice-icon")
+    assert icon.get_attribute("aria-hidden") == "true", "the warning icon is decoration"
+    assert icon.bounding_box()["width"] >= 20, "the warning icon should be visible"
+    style = notice.evaluate(
+        "(n) => { const s = getComputedStyle(n); const t = n.querySelector('.privacy-title');"
+        " return { bg: s.backgroundColor, border: s.borderLeftColor, width: s.borderLeftWidth,"
+        " title: getComputedStyle(t).color, text: s.color,"
+        " icon: getComputedStyle(n.querySelector('svg')).color }; }"
+    )
+    assert style["bg"] != "rgba(0, 0, 0, 0)", "the warning should have its own background"
+    assert float(style["width"].rstrip("px")) >= 4, "the warning should have a strong edge"
+    assert contrast(style["title"], style["bg"]) >= 7, f"the title is too faint: {style}"
+    assert contrast(style["text"], style["bg"]) >= 7, f"the text is too faint: {style}"
+    assert contrast(style["icon"], style["bg"]) >= 3, f"the icon is too faint: {style}"
+    assert contrast(style["border"], style["bg"]) >= 3, f"the edge is too faint: {style}"
+    answer = ask(page, COVERED)
+    for name in ("Hjälpsamt", "Inte hjälpsamt"):
+        button = answer.get_by_role("button", name=name, exact=True)
+        assert button.count() == 1, f"no button named {name!r}"
+        svg = button.locator("svg")
+        assert svg.count() == 1 and svg.get_attribute("aria-hidden") == "true", "no SVG icon"
+        assert svg.bounding_box()["width"] >= 16, "the icon should be visible"
+        assert button.inner_text().strip() == name, "the label should be text, without emoji"
+    answer.get_by_role("button", name="Inte hjälpsamt", exact=True).click()
+    assert_accessible(page, f"privacy warning and feedback at {width}px")
