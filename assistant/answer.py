@@ -310,7 +310,8 @@ class AnswerPipeline:
                 response.question,
                 self._topic_key(response.standalone_question),
                 embedding,
-                response.nearest,
+                # the gap log keeps where the documents are, not their passages' text
+                [{k: v for k, v in n.items() if k != "passage"} for n in response.nearest],
             )
             response.gap_id, response.gap_ref = gap.id, gap.ref
         self._record(response)
@@ -355,7 +356,14 @@ class AnswerPipeline:
                     "page": p.page,
                     "score": None if p.dense_score is None else round(p.dense_score, 4),
                     "url": f"/api/documents/{p.document_id}/file",
+                    # the closest passage, so the chat opens the document there
+                    "passage": p.text,
+                    "version": p.version,
+                    "valid_from": p.valid_from,
+                    "valid_to": p.valid_to,
                 }
+                if p.page and p.document.lower().endswith(".pdf"):
+                    seen[p.document_id]["url"] += f"#page={p.page}"
                 if p.groups:  # so the gap log can hide it from readers outside them
                     seen[p.document_id]["groups"] = list(p.groups)
         return list(seen.values())[:3]

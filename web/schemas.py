@@ -125,6 +125,12 @@ class NearestOut(BaseModel):
     groups: list[str] = Field(
         default_factory=list, description="Grupper som dokumentet är begränsat till."
     )
+    passage: str | None = Field(
+        None, description="Avsnittet som ligger närmast frågan (visas i källpanelen)."
+    )
+    version: str | None = None
+    valid_from: str | None = None
+    valid_to: str | None = None
 
 
 class ChatResponseOut(BaseModel):

@@ -93,7 +93,8 @@ def test_uncovered_question_is_sent_to_the_routine_group(
     assert notice == f"Frågan har skickats till rutingruppen, referens {ref}", notice
     gaps = httpx.get(f"{live_server.url}/api/gaps", params={"ref": ref}, timeout=30).json()
     assert [g["question"] for g in gaps] == [UNCOVERED], f"gap {ref} should be in the gap log"
-    assert answer.locator(".nearest a").count() >= 1, "nearest documents should be links"
+    nearest = answer.locator(".nearest button.source-button")
+    assert nearest.count() >= 1, "nearest documents should open at their passage"
     assert answer.locator("button.cite").count() == 0, "a refusal must not cite"
 
 

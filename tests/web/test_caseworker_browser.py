@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import LiveServer
 from tests.web.axe import assert_accessible
-from tests.web.test_browser import COVERED, ask
+from tests.web.test_browser import COVERED, UNCOVERED, ask
 
 pytestmark = pytest.mark.browser
 
@@ -128,3 +129,37 @@ def test_privacy_notice_is_a_warning_and_feedback_has_svg_icons(
         assert button.inner_text().strip() == name, "the label should be text, without emoji"
     answer.get_by_role("button", name="Inte hjälpsamt", exact=True).click()
     assert_accessible(page, f"privacy warning and feedback at {width}px")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
+def test_nearest_documents_open_at_their_passage(
+    page: Any, live_server: LiveServer, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}/")
+    answer = ask(page, UNCOVERED)
+    nearest = answer.locator(".nearest button.source-button")
+    assert nearest.count() >= 1, "the nearest documents should be buttons that open the panel"
+    assert answer.locator(".nearest a").count() == 0, "not links to the whole file"
+    title = nearest.first.locator(".source-title").inner_text()
+    nearest.first.click()
+    panel = page.locator("#source-panel")
+    panel.wait_for()
+    assert panel.locator("#source-title").inner_text() == title, "the wrong document opened"
+    assert len(panel.locator("#source-passage").inner_text()) > 40, "the passage should be shown"
+    assert panel.locator("#source-passage mark").count() == 0, "nothing is quoted in a refusal"
+    assert "närmast frågan" in panel.locator("#source-hint").inner_text(), "misleading hint"
+    facts = panel.locator("#source-facts").inner_text()
+    assert "Avsnitt" in facts or "Sida" in facts, f"the passage's place should be named: {facts}"
+    href = panel.locator("#source-link").get_attribute("href") or ""
+    if "Sida" in facts and ".pdf" in facts:
+        assert "#page=" in href, f"a PDF should open at the passage's page: {href}"
+    assert nearest.first.get_attribute("aria-expanded") == "true", "the button should say open"
+    assert_accessible(page, f"nearest passage open at {width}px")
+    page.keyboard.press("Escape")
+    assert not panel.is_visible(), "Escape should close the panel"
+    assert page.evaluate("document.activeElement.classList.contains('source-button')")
+    ref = answer.locator(".gap-ref").inner_text()
+    gaps = httpx.get(f"{live_server.url}/api/gaps", params={"ref": ref}, timeout=30).json()
+    stored = [n for g in gaps for n in g["nearest"]]
+    assert stored and all(n.get("passage") is None for n in stored), "the gap log keeps no text"

@@ -87,10 +87,21 @@ const NEAREST_TEXT = {
   hint: "De svarar inte på frågan, men kan vara till hjälp.",
 };
 
-export function nearestList(nearest, { heading, hint } = NEAREST_TEXT) {
+// The nearest documents open the source panel at their closest passage; an item
+// without one (kept from before passages were sent) links to the file.
+export function nearestList(nearest, { heading, hint } = NEAREST_TEXT, onCite = null) {
   if (!nearest.length) return null;
   const list = el("ul", { className: "nearest-list" });
   for (const item of nearest) {
+    if (onCite && item.passage) {
+      const button = citeButton({ ...item, quote: "" }, onCite, [
+        el("span", { className: "source-title", text: item.title }),
+        el("span", { className: "source-desc", text: describe(item) }),
+      ]);
+      button.className = "source-button";
+      list.append(el("li", {}, [button]));
+      continue;
+    }
     list.append(el("li", {}, [sourceLink(item.url, item.title),
       el("span", { className: "source-desc", text: ` – ${describe(item)}` })]));
   }

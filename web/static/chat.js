@@ -101,7 +101,7 @@ function finishTurn(turn, response, { restored = false } = {}) {
     noticeList(response.notices),
     response.citations.length ? sourceList("Källor", response.citations, openCitation) : null,
     response.answered || prompt ? null
-      : nearestList(response.nearest, decision ? ROUTINE_POINTERS : undefined),
+      : nearestList(response.nearest, decision ? ROUTINE_POINTERS : undefined, openCitation),
     response.lessons.length
       ? sourceList("Tidigare avvikelser", response.lessons, openCitation,
         { intro: LESSONS_INTRO, numbered: false })

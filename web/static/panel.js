@@ -41,6 +41,8 @@ function fact(term, value) {
   return el("div", {}, [el("dt", { text: term }), el("dd", { text: value })]);
 }
 
+const QUOTED_HINT = "Det som svaret bygger på är markerat.";
+const NEAREST_HINT = "Avsnittet som ligger närmast frågan. Det svarar inte på frågan.";
 // Below 1024 px the panel is a modal dialog over the page; wider, a side panel.
 const NARROW = "(max-width: 63.99rem)";
 const FOCUSABLE = "a[href]:not([hidden]), button:not([disabled]), [tabindex]:not([tabindex='-1'])";
@@ -52,6 +54,7 @@ export class SourcePanel {
     this.facts = root.querySelector("#source-facts");
     this.passage = root.querySelector("#source-passage");
     this.link = root.querySelector("#source-link");
+    this.hint = root.querySelector("#source-hint");
     this.trigger = null;
     this.inerted = [];
     this.narrow = window.matchMedia(NARROW);
@@ -88,6 +91,7 @@ export class SourcePanel {
       fact("Status", retiredText(citation)),
     ].filter(Boolean));
     this.passage.replaceChildren(...highlightedPassage(citation.passage || "", citation.quote));
+    this.hint.textContent = citation.quote ? QUOTED_HINT : NEAREST_HINT;
     const href = safeHref(citation.url);
     this.link.hidden = !href;
     if (href) this.link.href = href;
