@@ -163,3 +163,95 @@ def test_nearest_documents_open_at_their_passage(
     gaps = httpx.get(f"{live_server.url}/api/gaps", params={"ref": ref}, timeout=30).json()
     stored = [n for g in gaps for n in g["nearest"]]
     assert stored and all(n.get("passage") is None for n in stored), "the gap log keeps no text"
+
+
+DOCX_QUESTION = "Hur mycket får en ensamstående vuxen i akuta matpengar per dag?"
+MD_QUESTION = "Hur snabbt måste jag rapportera ett missförhållande enligt lex Sarah?"
+
+
+def open_original(page: Any, server: LiveServer, question: str, suffix: str) -> Any:
+    """Ask, open the citation from a file with the suffix, and follow "Öppna originalet"."""
+    answer = ask(page, question)
+    source = answer.locator(".sources button.source-button", has_text="")
+    for index in range(source.count()):
+        source.nth(index).click()
+        facts = page.locator("#source-facts").inner_text()
+        if suffix in facts:
+            break
+        page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"no citation from a {suffix} file")
+    link = page.locator("#source-link")
+    href = link.get_attribute("href") or ""
+    assert href.startswith("/dokument/"), f"a {suffix} should open as a readable page: {href}"
+    with page.context.expect_page() as opened:
+        link.click()
+    original = opened.value
+    original.wait_for_load_state()
+    return original
+
+
+def test_docx_original_opens_as_a_readable_page(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/")
+    original = open_original(page, live_server, DOCX_QUESTION, ".docx")
+    assert original.locator("h1").count() == 1, "the document's title is the page's one h1"
+    body = original.locator(".original-body")
+    assert body.locator("h2").count() >= 3, "the document's headings should be headings"
+    assert body.locator("p").count() >= 5, "the paragraphs should be paragraphs"
+    assert body.locator("li").count() >= 3, "the lists should be lists"
+    table = body.locator("table").first
+    assert table.locator("th").count() >= 2, "a table should have its column headers"
+    assert "100 kr" in body.locator("table").all_inner_texts().__str__(), "the amounts table"
+    current = original.locator("#avsnitt")
+    assert current.count() == 1, "the cited section's heading should be the anchor"
+    assert current.is_visible() and current.bounding_box()["y"] < 900, "opened at the section"
+    download = original.get_by_role("link", name="Ladda ner originalfilen")
+    assert (download.get_attribute("href") or "").endswith("/file"), "download the original"
+    with original.expect_download() as got:
+        download.click()
+    assert got.value.suggested_filename.endswith(".docx"), got.value.suggested_filename
+    assert_accessible(original, "DOCX original as a page")
+    original.close()
+
+
+def test_markdown_original_renders_without_front_matter(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/")
+    original = open_original(page, live_server, MD_QUESTION, ".md")
+    body = original.locator(".original-body")
+    text = body.inner_text()
+    assert "valid_from:" not in text and "owner:" not in text, "the front matter should go"
+    assert not text.lstrip().startswith("---"), "the front matter's fence should go"
+    assert "#" not in (body.locator("h2").first.inner_text()), "headings should be rendered"
+    assert body.locator("h2, h3").count() >= 3, "Markdown headings should be headings"
+    assert original.locator("#avsnitt").count() <= 1
+    assert_accessible(original, "Markdown original as a page")
+    original.close()
+
+
+def test_markdown_markup_stays_text(tmp_path: Any) -> None:
+    from web.originals import markdown_html
+
+    source = (
+        "---\ntitle: Prov\nowner: Någon\n---\n# Rubrik\n\n<script>alert(1)</script>\n\n"
+        "[länk](javascript:alert(1)) och **fet**\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
+    html = str(markdown_html(source.encode()))
+    assert "<script>" not in html and "&lt;script&gt;" in html, html
+    assert "javascript:" not in html.replace("[länk](javascript:alert(1))", ""), html
+    assert "<h2>Rubrik</h2>" in html and "<strong>fet</strong>" in html, html
+    assert "<table>" in html and "title: Prov" not in html, html
+
+
+def test_original_page_redirects_other_files_and_hides_unknown_ones(
+    live_server: LiveServer, auth_server: Any
+) -> None:
+    documents = httpx.get(f"{live_server.url}/api/documents", timeout=30).json()
+    pdf = next(d for d in documents if d["file_name"].endswith(".pdf"))
+    got = httpx.get(f"{live_server.url}/dokument/{pdf['id']}", timeout=30)
+    assert got.status_code == 303, got.status_code
+    assert got.headers["location"] == f"/api/documents/{pdf['id']}/file", got.headers
+    assert httpx.get(f"{live_server.url}/dokument/0123456789abcdef", timeout=30).status_code == 404
+    docx = next(d for d in documents if d["file_name"].endswith(".docx"))
+    anonymous = httpx.get(f"{auth_server.url}/dokument/{docx['id']}", timeout=30)
+    assert anonymous.status_code in {302, 303, 307}, "the page should ask for login first"
+    assert "/logga-in" in anonymous.headers["location"], anonymous.headers

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from assistant import audit
@@ -29,10 +29,14 @@ from web.deps import (
     AuditorDep,
     AuditReaderPageDep,
     CaseworkerPageDep,
+    CatalogDep,
+    ReaderDep,
     RoutineGroupPageDep,
     SettingsDep,
 )
 from web.identity import actor_for, token_actor
+from web.originals import docx_nodes, markdown_html, readable_kind
+from web.routes.documents import shown, visible_document
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -91,6 +95,54 @@ def audit_page(request: Request, roles: AuditReaderPageDep, settings: SettingsDe
     """Serve the audit log: who did what and when, with filters and exports."""
     actions = list(audit.ACTION_LABELS.items())
     return render(request, "audit.html", roles, settings, page="audit", actions=actions)
+
+
+TYPE_NAMES = {"rutin": "Rutin", "riktlinje": "Riktlinje", "avvikelseanalys": "Avvikelseanalys"}
+
+
+@router.get("/dokument/{document_id}", response_class=HTMLResponse, response_model=None)
+def original_page(
+    request: Request,
+    document_id: str,
+    roles: CaseworkerPageDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    reader: ReaderDep,
+    avsnitt: str | None = None,
+) -> Response:
+    """Show a DOCX or Markdown original as a readable page; other files open as they are.
+
+    With `avsnitt` the heading of that name gets the anchor #avsnitt.
+    """
+    row = visible_document(catalog, document_id, reader)
+    file_url = f"/api/documents/{row.id}/file"
+    path = Path(row.source_path)
+    kind = readable_kind(path)
+    if kind is None:
+        return RedirectResponse(file_url, status_code=303)
+    # The path was resolved at ingest: a file swapped for a link since then is not read.
+    if not path.is_file() or path.resolve() != path:
+        raise HTTPException(404, "Originalfilen finns inte längre på sin plats.")
+    data = path.read_bytes()
+    section = (avsnitt or "").split(" › ")[-1][:300] or None
+    markdown = markdown_html(data) if kind == "markdown" else None
+    nodes = docx_nodes(data, section, row.title) if kind == "docx" else []
+    return render(
+        request,
+        "original.html",
+        roles,
+        settings,
+        page="original",
+        title=row.title,
+        type_label=TYPE_NAMES.get(row.doc_type, "Övrigt"),
+        version=row.version,
+        valid_from=row.valid_from.isoformat() if row.valid_from else None,
+        valid_to=row.valid_to.isoformat() if row.valid_to else None,
+        file_name=shown(row.file_name),
+        file_url=file_url,
+        markdown=markdown,
+        nodes=nodes,
+    )
 
 
 @router.get("/logga-in", response_class=HTMLResponse)

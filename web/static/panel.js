@@ -41,6 +41,16 @@ function fact(term, value) {
   return el("div", {}, [el("dt", { text: term }), el("dd", { text: value })]);
 }
 
+// A DOCX or Markdown original opens as a readable page at the passage's heading;
+// a PDF at its page, anything else as the file.
+const READABLE = /\.(docx|md|markdown)$/i;
+
+function originalHref(citation) {
+  if (!citation.document_id || !READABLE.test(citation.document || "")) return citation.url;
+  const base = `/dokument/${encodeURIComponent(citation.document_id)}`;
+  return citation.section ? `${base}?avsnitt=${encodeURIComponent(citation.section)}#avsnitt` : base;
+}
+
 const QUOTED_HINT = "Det som svaret bygger på är markerat.";
 const NEAREST_HINT = "Avsnittet som ligger närmast frågan. Det svarar inte på frågan.";
 // Below 1024 px the panel is a modal dialog over the page; wider, a side panel.
@@ -92,7 +102,7 @@ export class SourcePanel {
     ].filter(Boolean));
     this.passage.replaceChildren(...highlightedPassage(citation.passage || "", citation.quote));
     this.hint.textContent = citation.quote ? QUOTED_HINT : NEAREST_HINT;
-    const href = safeHref(citation.url);
+    const href = safeHref(originalHref(citation));
     this.link.hidden = !href;
     if (href) this.link.href = href;
     this.root.hidden = false;
