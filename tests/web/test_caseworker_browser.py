@@ -9,9 +9,16 @@ import pytest
 
 from tests.conftest import LiveServer
 from tests.web.axe import assert_accessible
-from tests.web.test_browser import COVERED, UNCOVERED, ask
+from tests.web.test_browser import COVERED, SCREENSHOTS, UNCOVERED, ask, screenshot
 
 pytestmark = pytest.mark.browser
+
+
+def screenshot_path(name: str) -> Any:
+    """Return where a viewport screenshot goes, beside the full-page ones."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / name
+
 
 IN_PANEL = "document.getElementById('source-panel').contains(document.activeElement)"
 
@@ -49,6 +56,7 @@ def test_narrow_screen_shows_the_citation_as_a_modal_dialog(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the dialog scrolls sideways ({width}px)"
     assert_accessible(page, "citation dialog at 390px")
+    page.screenshot(path=str(screenshot_path("citation-dialog-390.png")))
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "source-close", "Stäng after the title"
     for step in range(8):
@@ -129,6 +137,7 @@ def test_privacy_notice_is_a_warning_and_feedback_has_svg_icons(
         assert button.inner_text().strip() == name, "the label should be text, without emoji"
     answer.get_by_role("button", name="Inte hjälpsamt", exact=True).click()
     assert_accessible(page, f"privacy warning and feedback at {width}px")
+    screenshot(page, f"chat-warning-feedback-{width}.png")
 
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
@@ -211,6 +220,7 @@ def test_docx_original_opens_as_a_readable_page(page: Any, live_server: LiveServ
         download.click()
     assert got.value.suggested_filename.endswith(".docx"), got.value.suggested_filename
     assert_accessible(original, "DOCX original as a page")
+    screenshot(original, "original-docx.png")
     original.close()
 
 
@@ -255,3 +265,51 @@ def test_original_page_redirects_other_files_and_hides_unknown_ones(
     anonymous = httpx.get(f"{auth_server.url}/dokument/{docx['id']}", timeout=30)
     assert anonymous.status_code in {302, 303, 307}, "the page should ask for login first"
     assert "/logga-in" in anonymous.headers["location"], anonymous.headers
+
+
+# 1366×900 at 400 % zoom is 341.5×225 CSS pixels (WCAG 1.4.10 reflow).
+ZOOMED = {"width": 342, "height": 225}
+OVERFLOWING = """(root) => [...root.querySelectorAll('*')].filter((n) => {
+  if (n.closest('.visually-hidden, [hidden], svg')) return false;
+  const box = n.getBoundingClientRect();
+  return box.width > 0 && (box.left < -1 || box.right > innerWidth + 1);
+}).map((n) => n.tagName + '.' + n.className).slice(0, 5)"""
+
+
+def assert_reflows(page: Any, root: str, state: str) -> None:
+    """Fail if the page scrolls sideways or anything under root sticks out of the view."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= ZOOMED["width"], f"{state}: the page scrolls sideways ({width}px)"
+    outside = page.locator(root).evaluate(OVERFLOWING)
+    assert not outside, f"{state}: content is cut off at the sides: {outside}"
+
+
+def test_chat_reflows_at_400_percent_zoom(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(locale="sv-SE", viewport=ZOOMED, device_scale_factor=4)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/")
+        answer = ask(page, COVERED)
+        assert_reflows(page, "body", "answer at 400 %")
+        assert_accessible(page, "answer at 400 %")
+        answer.locator("button.cite").first.click()
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for()
+        assert_reflows(page, "#source-panel", "citation dialog at 400 %")
+        panel = page.locator("#source-panel")
+        box = panel.bounding_box()
+        assert box["width"] <= ZOOMED["width"] and box["height"] <= ZOOMED["height"] + 1, box
+        close = page.locator("#source-close")
+        assert close.bounding_box()["y"] < ZOOMED["height"], "Stäng should be in view at once"
+        inner = panel.evaluate("(n) => [n.scrollWidth, n.clientWidth, n.scrollHeight]")
+        assert inner[0] <= inner[1], f"the dialog scrolls sideways: {inner}"
+        link = page.locator("#source-link")
+        link.scroll_into_view_if_needed()
+        assert link.is_visible(), "the end of the dialog should be reachable by scrolling"
+        assert link.bounding_box()["y"] + 10 <= ZOOMED["height"], "the link is cut off"
+        assert_accessible(page, "citation dialog at 400 %")
+        page.screenshot(path=str(screenshot_path("citation-dialog-400-percent.png")))
+        page.keyboard.press("Escape")
+        assert not panel.is_visible(), "Escape should close the dialog"
+    finally:
+        context.close()
