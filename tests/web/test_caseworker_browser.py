@@ -238,7 +238,7 @@ def test_markdown_original_renders_without_front_matter(page: Any, live_server: 
     original.close()
 
 
-def test_markdown_markup_stays_text(tmp_path: Any) -> None:
+def test_markdown_markup_stays_text() -> None:
     from web.originals import markdown_html
 
     source = (
