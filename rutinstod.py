@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from evals.commands import eval_command, gaps_app
 
 app = typer.Typer(
@@ -25,14 +25,6 @@ app = typer.Typer(
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (RUTINSTOD_DATA_DIR).")
 ]
-
-
-def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
-    """Read settings from the environment, with command-line overrides on top."""
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def print_ingest_summary(summary: object) -> None:
@@ -159,6 +151,11 @@ def serve(
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the chat, the routine group's pages and the JSON API."""
+    serve_app(load_settings(data_dir, host=host, port=port), workers)
+
+
+def serve_app(settings: Settings, workers: int = 1) -> None:
+    """Serve the app built from these settings; refuse an open non-loopback address."""
     import os
 
     import uvicorn
@@ -166,7 +163,6 @@ def serve(
     from web.app import configure_logging, create_app
     from web.auth import auth_configured
 
-    settings = load_settings(data_dir, host=host, port=port)
     if settings.host not in LOOPBACK and not auth_configured(settings):
         typer.echo(
             f"Vägrar lyssna på {settings.host} utan inloggning; sätt RUTINSTOD_CASEWORKER_TOKENS "
@@ -200,7 +196,7 @@ def run(
     settings = load_settings(data_dir)
     summary = run_ingest(settings, [corpus or settings.corpus_dir], prune=True)
     print_ingest_summary(summary)
-    serve(host=None, port=None, workers=1, data_dir=data_dir)
+    serve_app(settings)
 
 
 @app.command()
