@@ -135,7 +135,9 @@ def ask(
     finally:
         components.close()
     if as_json:
-        typer.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        from web.serialise import chat_response_json  # the same JSON as POST /api/chat
+
+        typer.echo(json.dumps(chat_response_json(response), ensure_ascii=False, indent=2))
     else:
         print_response(response)
 

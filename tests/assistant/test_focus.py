@@ -167,9 +167,9 @@ def test_a_citation_of_a_retired_version_names_the_version_in_force(
         "Om kontoutdragen inte kom in vid ett stickprov 2023, inom hur många dagar skulle "
         "handläggaren skicka en påminnelse?"
     )
-    shown = [c.as_dict() for c in then.citations]
-    assert shown and all(c["retired"] for c in shown), f"v1 should be flagged retired: {shown}"
-    assert {c["version"] for c in shown} == {"1.2"}, shown
-    assert {c["valid_to"] for c in shown} == {"2024-12-31"}, shown
-    replaced = [c["replaced_by"] for c in shown]
+    shown = then.citations
+    assert shown and all(c.retired for c in shown), f"v1 should be flagged retired: {shown}"
+    assert {c.passage.version for c in shown} == {"1.2"}, shown
+    assert {c.passage.valid_to for c in shown} == {"2024-12-31"}, shown
+    replaced = [c.replaced_by for c in shown]
     assert all(r and r["version"] == "2.0" for r in replaced), f"no successor: {replaced}"

@@ -25,6 +25,7 @@ from web.deps import (
     ReaderDep,
 )
 from web.schemas import AnswerOut, ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
+from web.serialise import chat_response_json, stored_citation_json
 
 router = APIRouter(prefix="/api", tags=["chat"])
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ async def chat(
         return response
 
     response = await anyio.to_thread.run_sync(answer, limiter=limiter)
-    return response.as_dict()
+    return chat_response_json(response)
 
 
 def sse(event: str, data: object) -> str:
@@ -86,7 +87,7 @@ async def stream_events(
                 yield sse("reset", {})
             elif event.response is not None:
                 await anyio.to_thread.run_sync(record_asked, auditor, event.response)
-                yield sse("final", event.response.as_dict())
+                yield sse("final", chat_response_json(event.response))
     except Exception:
         log.exception("Streaming answer failed")
         yield sse("error", {"detail": "Ett fel uppstod när svaret skulle tas fram."})
@@ -141,7 +142,7 @@ def stored_answer(
         answered=row.answered,
         generator=row.generator,
         created_at=row.created_at.isoformat(timespec="seconds"),
-        citations=row.citations or [],
+        citations=[stored_citation_json(c) for c in row.citations or []],
     )
 
 

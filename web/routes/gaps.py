@@ -30,6 +30,7 @@ from web.schemas import (
     TopicPatch,
     TopicStatusOut,
 )
+from web.serialise import nearest_json, stored_citation_json
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
@@ -72,7 +73,10 @@ def parse_ref(ref: str | None) -> str | None:
 def feedback_parts(detail: GapDetail) -> tuple[GapFeedbackOut | None, GivenAnswerOut | None]:
     """Render a gap's feedback and the answer that was given."""
     feedback = GapFeedbackOut.model_validate(detail.feedback) if detail.feedback else None
-    answer = GivenAnswerOut.model_validate(detail.answer) if detail.answer else None
+    answer = None
+    if detail.answer:
+        cited = [stored_citation_json(c) for c in detail.answer.citations]
+        answer = GivenAnswerOut.model_validate({"text": detail.answer.text, "citations": cited})
     return feedback, answer
 
 
@@ -92,7 +96,7 @@ def gap_out(detail: GapDetail) -> GapOut:
         owner=row.owner,
         note=row.note,
         resolving_document=row.resolving_document,
-        nearest=row.nearest or [],
+        nearest=[nearest_json(n) for n in row.nearest or []],
         top_score=row.top_score,
         created_at=row.created_at.isoformat(timespec="seconds"),
         feedback=feedback,
@@ -176,7 +180,7 @@ def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
         first_seen=rows[0].created_at.isoformat(timespec="seconds"),
         last_seen=rows[-1].created_at.isoformat(timespec="seconds"),
         examples=list(dict.fromkeys(r.question for r in reversed(rows)))[:5],
-        nearest=list(nearest.values())[:3],
+        nearest=[nearest_json(n) for n in list(nearest.values())[:3]],
         gap_ids=[r.id for r in rows],
         kinds=dict(Counter(d.kind_label for d in details)),
         gaps=[topic_gap_out(d) for d in details],
