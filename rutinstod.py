@@ -1,19 +1,22 @@
 """The `rutinstod` command: ingest, search, ask, serve, eval and the gap log.
 
-This is a composition root: it builds settings and components and calls into the
-packages; nothing imports it.
+This is a composition root: it reads the settings once, takes every piece from
+services.Services and calls into the packages; nothing imports it.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.config import Settings, load_settings
 from evals.commands import eval_command, gaps_app
+
+if TYPE_CHECKING:
+    from services import Services
 
 app = typer.Typer(
     add_completion=False,
@@ -55,11 +58,11 @@ def ingest(
 ) -> None:
     """Read documents into the index; unchanged files are skipped."""
     from ingest.lock import IngestLockedError
-    from ingest.pipeline import ingest as run_ingest
+    from services import Services
 
-    settings = load_settings(data_dir)
     try:
-        summary = run_ingest(settings, paths, prune=prune, progress=not quiet)
+        with Services(load_settings(data_dir)) as services:
+            summary = services.ingestor.run(paths, prune=prune, progress=not quiet)
     except IngestLockedError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -76,10 +79,10 @@ def search(
     data_dir: DataDirOption = None,
 ) -> None:
     """Print the passages that best match a question, with their sources."""
-    from assistant.components import Components
+    from services import Services
 
-    components = Components.build(load_settings(data_dir))
-    result = components.retriever.retrieve(question, k, mode=mode)
+    with Services(load_settings(data_dir)) as services:
+        result = services.retriever.retrieve(question, k, mode=mode)
     if as_json:
         payload = [p.as_dict() for p in result.passages]
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -127,13 +130,10 @@ def ask(
     data_dir: DataDirOption = None,
 ) -> None:
     """Answer a question in the terminal, with the citations listed under the answer."""
-    from assistant.components import Components
+    from services import Services
 
-    components = Components.build(load_settings(data_dir))
-    try:
-        response = components.pipeline.ask(question, conversation)
-    finally:
-        components.close()
+    with Services(load_settings(data_dir)) as services:
+        response = services.pipeline.ask(question, conversation)
     if as_json:
         from web.serialise import chat_response_json  # the same JSON as POST /api/chat
 
@@ -156,8 +156,11 @@ def serve(
     serve_app(load_settings(data_dir, host=host, port=port), workers)
 
 
-def serve_app(settings: Settings, workers: int = 1) -> None:
-    """Serve the app built from these settings; refuse an open non-loopback address."""
+def serve_app(settings: Settings, workers: int = 1, services: Services | None = None) -> None:
+    """Serve the app built from these settings (over services when given).
+
+    An open (no login) non-loopback address is refused.
+    """
     import os
 
     import uvicorn
@@ -184,7 +187,8 @@ def serve_app(settings: Settings, workers: int = 1) -> None:
             log_config=None,
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        app = create_app(settings, services)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 
 @app.command()
@@ -193,12 +197,13 @@ def run(
     data_dir: DataDirOption = None,
 ) -> None:
     """Ingest the corpus (unchanged files are skipped), then serve on localhost."""
-    from ingest.pipeline import ingest as run_ingest
+    from services import Services
 
     settings = load_settings(data_dir)
-    summary = run_ingest(settings, [corpus or settings.corpus_dir], prune=True)
-    print_ingest_summary(summary)
-    serve_app(settings)
+    with Services(settings) as services:
+        summary = services.ingestor.run([corpus or settings.corpus_dir], prune=True)
+        print_ingest_summary(summary)
+        serve_app(settings, services=services)
 
 
 @app.command()
@@ -209,18 +214,13 @@ def purge(
     data_dir: DataDirOption = None,
 ) -> None:
     """Remove records past their retention period (gallring), counted per kind."""
-    from assistant.audit import COMMAND_LINE, AuditLog
-    from assistant.database import Database
+    from assistant.audit import COMMAND_LINE
     from assistant.retention import KIND_LABELS
-    from assistant.retention import purge as run_purge
+    from services import Services
 
     settings = load_settings(data_dir)
-    database = Database(settings.resolved_database_url)
-    try:
-        audit = AuditLog(database, settings.audit_key)
-        report = run_purge(database, settings.retention, audit, COMMAND_LINE, dry_run=dry_run)
-    finally:
-        database.dispose()
+    with Services(settings) as services:
+        report = services.purge.run(COMMAND_LINE, dry_run=dry_run)
     periods = settings.retention
     typer.echo(
         "Bevarandetider i dagar (0 = bevaras): "

@@ -128,20 +128,15 @@ def export_tests(
     ] = None,
 ) -> None:
     """Write every resolved gap's questions as evaluation items (JSON Lines)."""
-    from assistant.catalog import Catalog
-    from assistant.database import Database
-    from assistant.gaps import GapLog
     from evals.gap_export import gap_test_items
+    from services import Services
 
     settings = load_settings(data_dir)
     if settings.database_url is None and not (settings.data_dir / DATABASE_FILE).is_file():
         typer.echo(f"Fel: ingen gaplogg i {settings.data_dir} (fel --data-dir?)", err=True)
         raise typer.Exit(2)
-    database = Database(settings.resolved_database_url)
-    try:
-        items, warnings = gap_test_items(GapLog(database).topics(), Catalog(database).documents())
-    finally:
-        database.dispose()
+    with Services(settings) as services:
+        items, warnings = gap_test_items(services.gaps.topics(), services.catalog.documents())
     for warning in warnings:
         typer.echo(f"Varning: {warning}", err=True)
     text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)

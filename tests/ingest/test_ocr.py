@@ -12,8 +12,7 @@ from ingest import ocr
 from ingest.chunking import Chunker
 from ingest.errors import UnreadableFileError
 from ingest.loaders import LOADERS, Block, LoadedFile
-from ingest.pipeline import ingest
-from tests.conftest import make_settings
+from tests.conftest import ingest, make_settings
 from tests.documents import make_image_pdf, make_scanned_pdf
 from tests.ingest.test_docx_structure import open_retriever
 from web.serialise import citation_json

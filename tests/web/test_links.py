@@ -6,8 +6,8 @@ import uuid
 
 import httpx
 
-from assistant.components import Components
 from assistant.database import AnswerRow
+from services import Services
 from tests.conftest import LiveServer
 from web.serialise import document_url, nearest_json
 
@@ -30,7 +30,7 @@ def test_a_stored_url_is_ignored_and_groups_stay_last() -> None:
 
 
 def test_the_gap_log_keeps_ids_and_the_api_adds_the_links(
-    live_server: LiveServer, sample_components: Components
+    live_server: LiveServer, sample_components: Services
 ) -> None:
     refused = httpx.post(
         f"{live_server.url}/api/chat", json={"question": UNCOVERED}, timeout=120
@@ -49,7 +49,7 @@ def test_the_gap_log_keeps_ids_and_the_api_adds_the_links(
 
 
 def test_rows_stored_with_a_url_still_render_their_links(
-    live_server: LiveServer, sample_components: Components
+    live_server: LiveServer, sample_components: Services
 ) -> None:
     document = sample_components.catalog.documents()[0]
     legacy = {"document": document.file_name, "document_id": document.id, "title": "T"}
