@@ -113,6 +113,12 @@ def routine_group_page(request: Request) -> frozenset[str]:
     return require_page(request, get_settings(request), ROUTINE_GROUP)
 
 
+# Role checks for a whole router (`APIRouter(dependencies=[RequireCaseworker])`) or one
+# route's `dependencies=[...]`, where the route does not use the roles themselves.
+RequireCaseworker = Depends(caseworker)
+RequireRoutineGroup = Depends(routine_group)
+RequireAuditReader = Depends(audit_reader)
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[AnswerPipeline, Depends(get_pipeline)]

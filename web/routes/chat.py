@@ -18,16 +18,16 @@ from assistant.gaps import UnknownAnswerError
 from web.deps import (
     AnswerLimiterDep,
     AuditorDep,
-    CaseworkerDep,
     CatalogDep,
     GapLogDep,
     PipelineDep,
     ReaderDep,
+    RequireCaseworker,
 )
 from web.schemas import AnswerOut, ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
 from web.serialise import chat_response_json, stored_citation_json
 
-router = APIRouter(prefix="/api", tags=["chat"])
+router = APIRouter(prefix="/api", tags=["chat"], dependencies=[RequireCaseworker])
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +45,6 @@ async def chat(
     limiter: AnswerLimiterDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: CaseworkerDep,
 ) -> dict[str, object]:
     """Answer a question from the routines, with citations, or log it as a gap."""
 
@@ -106,7 +105,6 @@ def chat_stream(
     limiter: AnswerLimiterDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: CaseworkerDep,
 ) -> StreamingResponse:
     """Stream the answer as server-sent events: token..., then final with the response."""
     return StreamingResponse(
@@ -118,7 +116,7 @@ def chat_stream(
 
 @router.get("/answers/{answer_id}", response_model=AnswerOut, responses={404: {}})
 def stored_answer(
-    answer_id: str, gaps: GapLogDep, catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
+    answer_id: str, gaps: GapLogDep, catalog: CatalogDep, reader: ReaderDep
 ) -> AnswerOut:
     """Return an answer as given, with the document version each citation rested on.
 
@@ -147,7 +145,7 @@ def stored_answer(
 
 
 @router.post("/feedback", response_model=FeedbackOut)
-def feedback(body: FeedbackRequest, gaps: GapLogDep, _roles: CaseworkerDep) -> FeedbackOut:
+def feedback(body: FeedbackRequest, gaps: GapLogDep) -> FeedbackOut:
     """Store helpful / not helpful on an answer; unhelpful answers join the gap log."""
     try:
         gap = gaps.record_feedback(body.answer_id, body.helpful, body.reason, body.comment)

@@ -16,7 +16,7 @@ from assistant.gap_details import GapDetail, as_utc
 from assistant.gap_refs import normalise_ref
 from assistant.gap_topics import SameTopicError
 from assistant.gaps import GapLog, GapUpdate, UnknownGapError
-from web.deps import AuditorDep, GapLogDep, ReaderDep, RoutineGroupDep
+from web.deps import AuditorDep, GapLogDep, ReaderDep, RequireRoutineGroup
 from web.schemas import (
     GapFeedbackOut,
     GapMove,
@@ -32,7 +32,7 @@ from web.schemas import (
 )
 from web.serialise import nearest_json, stored_citation_json
 
-router = APIRouter(prefix="/api/gaps", tags=["gaps"])
+router = APIRouter(prefix="/api/gaps", tags=["gaps"], dependencies=[RequireRoutineGroup])
 Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
 Until = Annotated[dt.date | None, Query(description="Till och med datum (ÅÅÅÅ-MM-DD).")]
 Ref = Annotated[
@@ -126,7 +126,6 @@ def list_gaps(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
@@ -147,7 +146,6 @@ def export_csv(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
@@ -193,7 +191,6 @@ def list_topics(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
@@ -228,7 +225,6 @@ def patch_topic(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Change a topic's status, owner, note or resolving document, and its gaps'."""
     require_visible(gaps, reader, topic_id=topic_id)
@@ -254,7 +250,6 @@ def merge_topic(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Move every gap of this topic into another and delete this one; return the other."""
     require_visible(gaps, reader, topic_id=topic_id)
@@ -282,7 +277,6 @@ def move_gap(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Move a gap to another topic, or to a new topic of its own when topic_id is null."""
     require_visible(gaps, reader, gap_id=gap_id)
@@ -303,7 +297,6 @@ def patch_gap(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Change one gap's status, owner, note or resolving document."""
     require_visible(gaps, reader, gap_id=gap_id)
