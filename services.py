@@ -2,9 +2,10 @@
 
 The command line (rutinstod.py), the web app (web/app.py) and the evaluations (evals/)
 take their pieces from one `Services`; none builds a database, vector store, model,
-ingestor, log or purge of its own. Each piece is built on first use, so a command that
-needs only the database (purge, gaps export-tests, ingest) never loads the query model;
-the server builds them all at start (`warm_up`), before requests reach them in threads.
+ingestor, log or purge of its own. Each piece is built (and its module imported) on first
+use, so a command that answers nothing (purge, gaps export-tests, ingest) never loads the
+query model; the server builds them all at start (`warm_up`), before requests reach them
+in threads.
 
 Imports run one way: this module stands above the core (assistant/) and ingest/, and
 below web/, evals/ and the command line. The core does not know it exists.
@@ -15,38 +16,35 @@ from __future__ import annotations
 import datetime as dt
 from functools import cached_property
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import anyio
-import httpx
 
-from assistant.answer import AnswerPipeline, Thresholds
-from assistant.answerability import MODEL_FILE, AnswerabilityModel
 from assistant.audit import AuditLog
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.database import Database
-from assistant.embeddings import E5Embedder
-from assistant.extractive import ExtractiveGenerator
 from assistant.gaps import GapLog
-from assistant.generation import (
-    ChatBackend,
-    FallbackGenerator,
-    Generator,
-    GeneratorHealth,
-    OllamaGenerator,
-    OpenAIGenerator,
-)
 from assistant.retention import RetentionPurge
-from assistant.retrieval import HybridRetriever
 from assistant.sessions import EndedSessions
 from assistant.store import VectorIndex, open_vector_index
-from ingest.pipeline import Ingestor
+
+if TYPE_CHECKING:  # imported where they are built: `rutinstod purge` needs none of them
+    import httpx
+
+    from assistant.answer import AnswerPipeline
+    from assistant.embeddings import E5Embedder
+    from assistant.generation import ChatBackend, Generator, GeneratorHealth
+    from assistant.retrieval import HybridRetriever
+    from ingest.pipeline import Ingestor
 
 
 def build_chat_backend(
     settings: Settings, transport: httpx.BaseTransport | None = None
 ) -> ChatBackend:
     """Return the configured LLM backend (ollama or openai)."""
+    from assistant.generation import OllamaGenerator, OpenAIGenerator
+
     if settings.generator == "openai":
         return OpenAIGenerator(
             settings.openai_base_url,
@@ -73,6 +71,10 @@ def build_generator(
     transport: httpx.BaseTransport | None = None,
 ) -> Generator:
     """Return the configured generator; an LLM always falls back to the extractive one."""
+    from assistant.answerability import MODEL_FILE, AnswerabilityModel
+    from assistant.extractive import ExtractiveGenerator
+    from assistant.generation import FallbackGenerator
+
     extractive = ExtractiveGenerator(
         retriever.analyzer,
         embedder.embed_sentences,
@@ -129,6 +131,8 @@ class Services:
     @cached_property
     def embedder(self) -> E5Embedder:
         """The embedding model for questions and answer candidates (loaded here)."""
+        from assistant.embeddings import E5Embedder
+
         return E5Embedder(threads=self.settings.embed_threads)
 
     @cached_property
@@ -139,6 +143,8 @@ class Services:
     @cached_property
     def retriever(self) -> HybridRetriever:
         """Hybrid (dense and BM25) retrieval over the index in use."""
+        from assistant.retrieval import HybridRetriever
+
         return HybridRetriever(
             self.catalog,
             self.vectors,
@@ -161,6 +167,8 @@ class Services:
     @cached_property
     def pipeline(self) -> AnswerPipeline:
         """The answer pipeline the API, the terminal and the evaluation ask."""
+        from assistant.answer import AnswerPipeline, Thresholds
+
         s = self.settings
         thresholds = Thresholds(s.min_dense_score, s.top_k, s.history_turns)
         return AnswerPipeline(
@@ -175,6 +183,8 @@ class Services:
     @cached_property
     def ingestor(self) -> Ingestor:
         """The single writer of the index (CLI ingest, uploads, retirements)."""
+        from ingest.pipeline import Ingestor
+
         return Ingestor(self.settings, self.database, vectors=lambda: self.vectors)
 
     @cached_property
@@ -201,6 +211,8 @@ class Services:
 
     def generator_health(self) -> GeneratorHealth:
         """Report the generator's state for /readyz."""
+        from assistant.generation import GeneratorHealth
+
         health = getattr(self.generator, "health", None)
         return health() if health else GeneratorHealth(self.generator.name, "ok", "inbyggd")
 

@@ -51,7 +51,7 @@ from assistant.database import ChunkRow, Database, DocumentRow, utcnow
 from assistant.embeddings import EMBEDDING_DIM, model_id
 from assistant.schemas import Chunk, DocumentMeta, indexed_text
 from assistant.sentences import split_sentences
-from assistant.store import VectorIndex, open_vector_index
+from assistant.store import VectorIndex
 
 log = logging.getLogger(__name__)
 REBUILD_SUFFIX = "-g"
@@ -125,12 +125,9 @@ class IndexWriter:
     """Builds and switches index generations for one data directory (see the module)."""
 
     def __init__(
-        self,
-        settings: Settings,
-        database: Database,
-        vectors: Callable[[], VectorIndex] | None = None,
+        self, settings: Settings, database: Database, vectors: Callable[[], VectorIndex]
     ) -> None:
-        """vectors opens the collection in use (the process's shared one); default its own."""
+        """vectors opens the collection in use, the one the process's retriever shares."""
         self.settings = settings
         self.database = database
         self.catalog = Catalog(database)
@@ -141,11 +138,7 @@ class IndexWriter:
     def vectors(self) -> VectorIndex:
         """Open the collection in use on first use."""
         if self._vectors is None:
-            if self._open_vectors is not None:
-                self._vectors = self._open_vectors()
-            else:
-                collection = self.catalog.vector_collection()
-                self._vectors = open_vector_index(self.settings, collection)
+            self._vectors = self._open_vectors()
         return self._vectors
 
     def needs_repair(self) -> bool:

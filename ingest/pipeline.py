@@ -60,12 +60,9 @@ class Ingestor:
     """Runs ingest against one data directory under its single-writer lock."""
 
     def __init__(
-        self,
-        settings: Settings,
-        database: Database,
-        vectors: Callable[[], VectorIndex] | None = None,
+        self, settings: Settings, database: Database, vectors: Callable[[], VectorIndex]
     ) -> None:
-        """vectors opens the collection in use (the process's shared one); default its own."""
+        """vectors opens the collection in use, the one the process's retriever shares."""
         self.settings = settings
         self.database = database
         self.writer = IndexWriter(settings, database, vectors)
