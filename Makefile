@@ -32,7 +32,7 @@ test: install
 check: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy assistant ingest web evals rutinstod.py
+	$(BIN)/mypy assistant ingest web evals rutinstod.py services.py
 	$(BIN)/python -m pytest
 
 ## Evaluate the sample gold set against the CI thresholds (see README)

@@ -1,19 +1,22 @@
 """The `rutinstod` command: ingest, search, ask, serve, eval and the gap log.
 
-This is a composition root: it builds settings and components and calls into the
-packages; nothing imports it.
+This is a composition root: it reads the settings once, takes every piece from
+services.Services and calls into the packages; nothing imports it.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from evals.commands import eval_command, gaps_app
+
+if TYPE_CHECKING:
+    from services import Services
 
 app = typer.Typer(
     add_completion=False,
@@ -25,14 +28,6 @@ app = typer.Typer(
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Data directory (RUTINSTOD_DATA_DIR).")
 ]
-
-
-def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
-    """Read settings from the environment, with command-line overrides on top."""
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def print_ingest_summary(summary: object) -> None:
@@ -63,11 +58,11 @@ def ingest(
 ) -> None:
     """Read documents into the index; unchanged files are skipped."""
     from ingest.lock import IngestLockedError
-    from ingest.pipeline import ingest as run_ingest
+    from services import Services
 
-    settings = load_settings(data_dir)
     try:
-        summary = run_ingest(settings, paths, prune=prune, progress=not quiet)
+        with Services(load_settings(data_dir)) as services:
+            summary = services.ingestor.run(paths, prune=prune, progress=not quiet)
     except IngestLockedError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -84,10 +79,10 @@ def search(
     data_dir: DataDirOption = None,
 ) -> None:
     """Print the passages that best match a question, with their sources."""
-    from assistant.components import Components
+    from services import Services
 
-    components = Components.build(load_settings(data_dir))
-    result = components.retriever.retrieve(question, k, mode=mode)
+    with Services(load_settings(data_dir)) as services:
+        result = services.retriever.retrieve(question, k, mode=mode)
     if as_json:
         payload = [p.as_dict() for p in result.passages]
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -135,15 +130,14 @@ def ask(
     data_dir: DataDirOption = None,
 ) -> None:
     """Answer a question in the terminal, with the citations listed under the answer."""
-    from assistant.components import Components
+    from services import Services
 
-    components = Components.build(load_settings(data_dir))
-    try:
-        response = components.pipeline.ask(question, conversation)
-    finally:
-        components.close()
+    with Services(load_settings(data_dir)) as services:
+        response = services.pipeline.ask(question, conversation)
     if as_json:
-        typer.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
+        from web.serialise import chat_response_json  # the same JSON as POST /api/chat
+
+        typer.echo(json.dumps(chat_response_json(response), ensure_ascii=False, indent=2))
     else:
         print_response(response)
 
@@ -159,6 +153,14 @@ def serve(
     data_dir: DataDirOption = None,
 ) -> None:
     """Serve the chat, the routine group's pages and the JSON API."""
+    serve_app(load_settings(data_dir, host=host, port=port), workers)
+
+
+def serve_app(settings: Settings, workers: int = 1, services: Services | None = None) -> None:
+    """Serve the app built from these settings (over services when given).
+
+    An open (no login) non-loopback address is refused.
+    """
     import os
 
     import uvicorn
@@ -166,7 +168,6 @@ def serve(
     from web.app import configure_logging, create_app
     from web.auth import auth_configured
 
-    settings = load_settings(data_dir, host=host, port=port)
     if settings.host not in LOOPBACK and not auth_configured(settings):
         typer.echo(
             f"Vägrar lyssna på {settings.host} utan inloggning; sätt RUTINSTOD_CASEWORKER_TOKENS "
@@ -186,7 +187,8 @@ def serve(
             log_config=None,
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        app = create_app(settings, services)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
 
 
 @app.command()
@@ -195,12 +197,13 @@ def run(
     data_dir: DataDirOption = None,
 ) -> None:
     """Ingest the corpus (unchanged files are skipped), then serve on localhost."""
-    from ingest.pipeline import ingest as run_ingest
+    from services import Services
 
     settings = load_settings(data_dir)
-    summary = run_ingest(settings, [corpus or settings.corpus_dir], prune=True)
-    print_ingest_summary(summary)
-    serve(host=None, port=None, workers=1, data_dir=data_dir)
+    with Services(settings) as services:
+        summary = services.ingestor.run([corpus or settings.corpus_dir], prune=True)
+        print_ingest_summary(summary)
+        serve_app(settings, services=services)
 
 
 @app.command()
@@ -211,18 +214,13 @@ def purge(
     data_dir: DataDirOption = None,
 ) -> None:
     """Remove records past their retention period (gallring), counted per kind."""
-    from assistant.audit import COMMAND_LINE, AuditLog
-    from assistant.database import Database
+    from assistant.audit import COMMAND_LINE
     from assistant.retention import KIND_LABELS
-    from assistant.retention import purge as run_purge
+    from services import Services
 
     settings = load_settings(data_dir)
-    database = Database(settings.resolved_database_url)
-    try:
-        audit = AuditLog(database, settings.audit_key)
-        report = run_purge(database, settings.retention, audit, COMMAND_LINE, dry_run=dry_run)
-    finally:
-        database.dispose()
+    with Services(settings) as services:
+        report = services.purge.run(COMMAND_LINE, dry_run=dry_run)
     periods = settings.retention
     typer.echo(
         "Bevarandetider i dagar (0 = bevaras): "

@@ -62,7 +62,7 @@ CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 
 @dataclass
 class ChatResponse:
-    """Everything the API returns for one question."""
+    """Everything the pipeline knows of one question's answer (web/serialise.py shows it)."""
 
     answer: str
     answered: bool
@@ -87,25 +87,6 @@ class ChatResponse:
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     diagnostics: dict[str, float] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the response as the API's JSON object."""
-        return {
-            "answer": self.answer,
-            "answered": self.answered,
-            "kind": self.kind,
-            "question": self.question,
-            "citations": [c.as_dict() for c in self.citations],
-            "lessons": [c.as_dict() for c in self.lessons],
-            "nearest": self.nearest,
-            "gap_id": self.gap_id,
-            "gap_ref": self.gap_ref,
-            "conversation_id": self.conversation_id,
-            "answer_id": self.answer_id,
-            "redacted": self.redacted,
-            "generator": self.generator,
-            "notices": self.notices,
-        }
 
 
 @dataclass
@@ -355,15 +336,12 @@ class AnswerPipeline:
                     "section": p.section,
                     "page": p.page,
                     "score": None if p.dense_score is None else round(p.dense_score, 4),
-                    "url": f"/api/documents/{p.document_id}/file",
                     # the closest passage, so the chat opens the document there
                     "passage": p.text,
                     "version": p.version,
                     "valid_from": p.valid_from,
                     "valid_to": p.valid_to,
                 }
-                if p.page and p.document.lower().endswith(".pdf"):
-                    seen[p.document_id]["url"] += f"#page={p.page}"
                 if p.groups:  # so the gap log can hide it from readers outside them
                     seen[p.document_id]["groups"] = list(p.groups)
         return list(seen.values())[:3]

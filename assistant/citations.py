@@ -45,18 +45,15 @@ class Citation:
     retired: bool = False
     replaced_by: dict[str, str | None] | None = None
 
-    @property
-    def url(self) -> str:
-        """Return the link that opens the original file, at the page for PDFs."""
-        base = f"/api/documents/{self.passage.document_id}/file"
-        if self.passage.page and self.passage.document.lower().endswith(".pdf"):
-            return f"{base}#page={self.passage.page}"
-        return base
+    def receipt(self) -> dict[str, object]:
+        """Return the citation as stored with the answer: the passage and the version it rests on.
 
-    def as_dict(self) -> dict[str, object]:
-        """Return the citation as the API's JSON object."""
+        The version, content hash and chunk are those the passage was read from when
+        the answer was given, so the receipt still shows them after the routine changes.
+        Where the original file is served is the API's business (web/serialise.py).
+        """
         p = self.passage
-        shown: dict[str, object] = {
+        stored: dict[str, object] = {
             "id": self.id,
             "document": p.document,
             "document_id": p.document_id,
@@ -67,33 +64,17 @@ class Citation:
             "valid_from": p.valid_from,
             "quote": self.quote,
             "passage": p.text,
-            "url": self.url,
             "version": p.version,
             "valid_to": p.valid_to,
             "retired": self.retired,
             "replaced_by": self.replaced_by,
         }
         if p.ocr_confidence is not None:  # the passage was read from a scan by OCR
-            shown["ocr_confidence"] = round(p.ocr_confidence, 4)
-        return shown
-
-    def receipt(self) -> dict[str, object]:
-        """Return the citation as stored with the answer: also the document version it rests on.
-
-        The version, content hash and chunk are those the passage was read from when
-        the answer was given, so the receipt still shows them after the routine changes.
-        """
-        p = self.passage
-        groups = {"groups": list(p.groups)} if p.groups else {}
-        return (
-            self.as_dict()
-            | {
-                "version": p.version,
-                "content_hash": p.content_hash,
-                "chunk_id": p.chunk_id,
-            }
-            | groups
-        )
+            stored["ocr_confidence"] = round(p.ocr_confidence, 4)
+        stored |= {"content_hash": p.content_hash, "chunk_id": p.chunk_id}
+        if p.groups:
+            stored["groups"] = list(p.groups)
+        return stored
 
 
 def claims_with_markers(text: str) -> list[tuple[str, list[int]]]:

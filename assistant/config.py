@@ -420,3 +420,15 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         """Return the directory that keeps copies of uploaded originals."""
         return self.data_dir / "files"
+
+
+def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment and .env, with the given values (not None) on top.
+
+    A composition root (the command line, `python -m evals.…`, `web.server`) calls this
+    once per process and hands the result down; nothing else reads the environment.
+    """
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)  # type: ignore[arg-type]

@@ -68,10 +68,8 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def slim_citation(citation: dict[str, Any]) -> dict[str, Any]:
-    """Keep what locates a cited passage, and the link to its original file."""
-    kept = {key: citation.get(key) for key in CITATION_FIELDS}
-    kept["url"] = citation.get("url") or f"/api/documents/{citation.get('document_id')}/file"
-    return kept
+    """Keep what locates a cited passage (a stored link is left behind; web/ makes it)."""
+    return {key: citation.get(key) for key in CITATION_FIELDS}
 
 
 def pair_feedback(gap: GapRow, verdicts: Sequence[FeedbackRow]) -> FeedbackNote | None:

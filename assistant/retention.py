@@ -161,3 +161,18 @@ def purge(
     if not dry_run:
         audit.record(actor, PURGED, None, **counts)
     return report
+
+
+@dataclass(frozen=True)
+class RetentionPurge:
+    """The purge of one database with its periods and audit log: the server's job and the CLI's."""
+
+    database: Database
+    retention: Retention
+    audit: AuditLog
+
+    def run(
+        self, actor: Actor = SERVER, dry_run: bool = False, now: dt.datetime | None = None
+    ) -> PurgeReport:
+        """Purge (or count, dry) what is past its period, as `purge` does."""
+        return purge(self.database, self.retention, self.audit, actor, dry_run, now)

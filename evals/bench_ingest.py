@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 from assistant.config import Settings
-from ingest.pipeline import IngestSummary, ingest
+from ingest.pipeline import IngestSummary
+from services import Services
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 LINES_PER_PAGE = 46
@@ -131,6 +132,12 @@ def stand_in_embedding() -> Iterator[None]:
         embeddings.embed_passages_parallel = real
 
 
+def run_ingest(settings: Settings, corpus: Path, progress: bool = False) -> IngestSummary:
+    """Run one ingest as `rutinstod ingest` does, with services of its own."""
+    with Services(settings) as services:
+        return services.ingestor.run([corpus], progress=progress)
+
+
 def count_pages(summary: IngestSummary) -> int:
     """Count pages: PDF pages, and one per page-less document."""
     return sum(o.pages or 1 for o in summary.outcomes if o.status in {"added", "updated"})
@@ -141,10 +148,10 @@ def bench_sample(data_dir: Path) -> None:
     corpus = data_dir.parent / "sample-corpus"
     shutil.copytree(CORPUS, corpus)
     settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
-    first = ingest(settings, [corpus], progress=False)
+    first = run_ingest(settings, corpus)
     report("Sample corpus, first ingest", first, count_pages(first))
     started = time.perf_counter()
-    again = ingest(settings, [corpus], progress=False)
+    again = run_ingest(settings, corpus)
     print(
         f"\nSample corpus, re-run with nothing changed: "
         f"{time.perf_counter() - started:.2f} s, {again.count('unchanged')} unchanged "
@@ -155,7 +162,7 @@ def bench_sample(data_dir: Path) -> None:
         edited.read_text(encoding="utf-8") + "\n\nEn ny mening om uppföljning varje kvartal.\n",
         encoding="utf-8",
     )
-    changed = ingest(settings, [corpus], progress=False)
+    changed = run_ingest(settings, corpus)
     written = changed.written
     assert written is not None
     print(
@@ -173,7 +180,7 @@ def bench_scaled(folder: Path, pages: int, stand_in: bool) -> None:
     print(f"\nRendered {written} scaled pages in {time.perf_counter() - started:.0f} s")
     settings = Settings(_env_file=None, data_dir=folder / "scaled-data")  # type: ignore[call-arg]
     with stand_in_embedding() if stand_in else contextlib.nullcontext():
-        scaled = ingest(settings, [corpus], progress=True)
+        scaled = run_ingest(settings, corpus, progress=True)
     label = " with stand-in embedding" if stand_in else ""
     report(f"Scaled corpus ({written} pages){label}", scaled, written, not stand_in)
 

@@ -29,10 +29,10 @@ import numpy as np
 from sqlalchemy import select
 
 from assistant.config import Settings
-from assistant.database import ChunkRow, Database
+from assistant.database import ChunkRow
 from assistant.schemas import Chunk, DocumentMeta
-from ingest.index import IndexWriter, NewDocument, decode_vector
-from ingest.pipeline import ingest
+from ingest.index import NewDocument, decode_vector
+from services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = [ROOT / "evals/datasets/sample_a.jsonl", ROOT / "evals/datasets/sample_b.jsonl"]
@@ -52,15 +52,14 @@ def vary(text: str, copy: int, rng: random.Random) -> str:
     return f"Kopia {copy}. " + " ".join(words)
 
 
-def scale_up(settings: Settings, target: int, seed: int = 3) -> int:
+def scale_up(services: Services, target: int, seed: int = 3) -> int:
     """Add synthetic copies of the ingested chunks until the index holds target chunks.
 
     The copies are committed by the index writer, as ingest commits documents, with
     their jittered vectors given (so nothing is embedded) and no sentence vectors.
     """
     rng, noise = random.Random(seed), np.random.default_rng(seed)
-    database = Database(settings.resolved_database_url)
-    with database.session() as session:
+    with services.database.session() as session:
         rows = session.execute(select(ChunkRow.id, ChunkRow.text, ChunkRow.vector)).all()
     # Copy only the real chunks; synthetic ids start with "s" and a run may already exist.
     base = [(cid, text, decode_vector(blob)) for cid, text, blob in rows if blob and cid[0] != "s"]
@@ -91,41 +90,38 @@ def scale_up(settings: Settings, target: int, seed: int = 3) -> int:
         jitter /= np.linalg.norm(jitter, axis=1, keepdims=True)
         documents.append(NewDocument(meta, chunks, None, 0, jitter.astype(np.float32)))
         total += len(chunks)
-    IndexWriter(settings, database).commit(documents)
-    database.dispose()
+    services.ingestor.writer.commit(documents)
     return total
 
 
 def search(data_dir: Path) -> dict[str, float]:
     """Answer the sample questions' retrieval and return latency and memory figures."""
-    from assistant.components import Components
-
     questions = [
         json.loads(line)["question"]
         for path in DATASETS
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     ]
-    components = Components.build(settings_for(data_dir))
-    components.warm_up()
     retrieval, embedding = [], []
     phases: dict[str, list[float]] = {"dense": [], "lexical": [], "fuse": []}
-    for question in questions:
-        started = time.perf_counter()
-        components.embedder.embed_query(question + " ")  # uncached: a new string
-        embedding.append(time.perf_counter() - started)
-        result = components.retriever.retrieve(question, components.settings.top_k)
-        t = result.timings
-        retrieval.append(t.get("dense", 0) + t.get("lexical", 0) + t.get("fuse", 0))
-        for phase, values in phases.items():
-            values.append(t.get(phase, 0))
-    components.close()
+    with Services(settings_for(data_dir)) as services:
+        services.warm_up()
+        for question in questions:
+            started = time.perf_counter()
+            services.embedder.embed_query(question + " ")  # uncached: a new string
+            embedding.append(time.perf_counter() - started)
+            result = services.retriever.retrieve(question, services.settings.top_k)
+            t = result.timings
+            retrieval.append(t.get("dense", 0) + t.get("lexical", 0) + t.get("fuse", 0))
+            for phase, values in phases.items():
+                values.append(t.get(phase, 0))
+        chunks = services.vectors.count()
 
     def pct(values: list[float], q: int) -> float:
         return 1000 * float(np.percentile(values, q))
 
     return {
-        "chunks": float(components.vectors.count()),
+        "chunks": float(chunks),
         "retrieval_p50_ms": pct(retrieval, 50),
         "retrieval_p95_ms": pct(retrieval, 95),
         "embedding_p50_ms": 1000 * statistics.median(embedding),
@@ -145,16 +141,19 @@ def main() -> None:
     if args.search_only:
         print(json.dumps(search(args.search_only)))
         return
-    with tempfile.TemporaryDirectory(prefix="rutinstod-query-") as tmp:
-        data_dir = args.keep or Path(tmp)
-        ingest(settings_for(data_dir), [ROOT / "corpus"], progress=False)
+    with (
+        tempfile.TemporaryDirectory(prefix="rutinstod-query-") as tmp,
+        Services(settings_for(args.keep or Path(tmp))) as services,
+    ):
+        data_dir = services.settings.data_dir
+        services.ingestor.run([ROOT / "corpus"], progress=False)
         print(
             f"{'chunks':>8} {'retrieval p50':>14} {'p95':>8} {'embed p50':>10} "
             f"{'p95':>8} {'search RSS':>11}"
         )
         for size in sorted(args.sizes):
             started = time.perf_counter()
-            scale_up(settings_for(data_dir), size)
+            scale_up(services, size)
             built = time.perf_counter() - started
             output = (
                 subprocess.run(

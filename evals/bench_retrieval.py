@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.components import Components
 from assistant.config import Settings
 from evals import metrics as m
 from evals.console import format_table
 from evals.datasets import EvalItem, load_datasets
 from evals.runner import ingest_corpus
+from services import Services
 
 DATASETS = Path(__file__).resolve().parent / "datasets"
 MODES = {"dense": "dense", "lexical": "BM25", "hybrid": "hybrid"}
@@ -47,12 +47,12 @@ class ModeResult:
         return statistics.fmean(measure(rel, k) for rel in self.relevance)
 
 
-def run_mode(components: Components, items: Sequence[EvalItem], mode: str) -> ModeResult:
+def run_mode(services: Services, items: Sequence[EvalItem], mode: str) -> ModeResult:
     """Retrieve every item's question in one mode and record relevance and time."""
     result = ModeResult()
-    components.retriever.retrieve(WARM_UP, K, mode=mode)  # load the lazily built parts
+    services.retriever.retrieve(WARM_UP, K, mode=mode)  # load the lazily built parts
     for item in items:
-        retrieval = components.retriever.retrieve(item.question, K, mode=mode)
+        retrieval = services.retriever.retrieve(item.question, K, mode=mode)
         result.relevance.append(m.relevance(retrieval.passages, item.expected_sources))
         result.tops.append(retrieval.passages[0].document if retrieval.passages else "–")
         result.seconds.append(sum(v for k, v in retrieval.timings.items() if k != "embed"))
@@ -120,12 +120,9 @@ def benchmark(datasets: Sequence[Path], corpus: Path, settings: Settings) -> str
     items = [item for item in load_datasets(datasets) if item.answerable]
     if not items:
         raise SystemExit("no answerable items in the dataset")
-    ingest_corpus(settings, corpus)
-    components = Components.build(settings)
-    try:
-        results = {mode: run_mode(components, items, mode) for mode in MODES}
-    finally:
-        components.close()
+    with Services(settings) as services:
+        ingest_corpus(services, corpus)
+        results = {mode: run_mode(services, items, mode) for mode in MODES}
     return render(results, items)
 
 

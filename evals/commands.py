@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.config import Settings
+from assistant.config import load_settings
 from evals.datasets import DatasetError
 
 DATABASE_FILE = "rutinstod.sqlite3"  # the default SQLite file in a data directory
@@ -26,12 +26,6 @@ DataDirOption = Annotated[
         help="Data directory to evaluate against; default a throwaway one with --corpus ingested.",
     ),
 ]
-
-
-def load_settings(data_dir: Path | None) -> Settings:
-    """Read settings from the environment, with the data directory set when given."""
-    values = {} if data_dir is None else {"data_dir": data_dir}
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 def default_out() -> Path:
@@ -75,15 +69,18 @@ def evaluate(
     from evals.runner import EvalSetupError, parse_minimums, run_eval
 
     with ExitStack() as stack:
+        scratch = None
         if data_dir is None:
-            scratch = tempfile.TemporaryDirectory(
+            temporary = tempfile.TemporaryDirectory(
                 prefix="rutinstod-eval-", ignore_cleanup_errors=True
             )
-            data_dir = Path(stack.enter_context(scratch))
-            corpus = corpus or load_settings(data_dir).corpus_dir
+            scratch = Path(stack.enter_context(temporary))
+        settings = load_settings(data_dir or scratch)
+        if scratch is not None:
+            corpus = corpus or settings.corpus_dir
         try:
             minimums = parse_minimums(minimum)
-            return run_eval(dataset, load_settings(data_dir), out, corpus, compare, minimums)
+            return run_eval(dataset, settings, out, corpus, compare, minimums)
         except (DatasetError, EvalSetupError) as exc:
             typer.echo(f"Fel: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -131,20 +128,15 @@ def export_tests(
     ] = None,
 ) -> None:
     """Write every resolved gap's questions as evaluation items (JSON Lines)."""
-    from assistant.catalog import Catalog
-    from assistant.database import Database
-    from assistant.gaps import GapLog
     from evals.gap_export import gap_test_items
+    from services import Services
 
     settings = load_settings(data_dir)
     if settings.database_url is None and not (settings.data_dir / DATABASE_FILE).is_file():
         typer.echo(f"Fel: ingen gaplogg i {settings.data_dir} (fel --data-dir?)", err=True)
         raise typer.Exit(2)
-    database = Database(settings.resolved_database_url)
-    try:
-        items, warnings = gap_test_items(GapLog(database).topics(), Catalog(database).documents())
-    finally:
-        database.dispose()
+    with Services(settings) as services:
+        items, warnings = gap_test_items(services.gaps.topics(), services.catalog.documents())
     for warning in warnings:
         typer.echo(f"Varning: {warning}", err=True)
     text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)

@@ -36,9 +36,9 @@ from pathlib import Path
 
 import httpx
 
-from assistant.components import Components
 from assistant.config import Settings
 from evals.servers import free_port, serve_process, stop_process
+from services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Vem beslutar om nödprövning?"
@@ -122,30 +122,30 @@ def poll(url: str, stop: threading.Event, polls: Polls) -> None:
 
 def check_consistent(data_dir: Path) -> str | None:
     """Return a problem unless the collection in use holds every committed chunk."""
-    components = Components.build(settings_for(data_dir))
+    services = Services(settings_for(data_dir))
     try:
         ids = [
             row.id
-            for document in components.catalog.documents()
-            for row in components.catalog.document_chunks(document.id)
+            for document in services.catalog.documents()
+            for row in services.catalog.document_chunks(document.id)
         ]
-        present = components.vectors.existing_ids(ids)
+        present = services.vectors.existing_ids(ids)
         if len(present) < len(ids):
             return f"the collection in use holds {len(present)} of {len(ids)} committed chunks"
         return None
     finally:
-        components.close()
+        services.close()
 
 
 def check_clean(data_dir: Path) -> str | None:
     """Return a problem unless chroma holds exactly the committed chunks."""
-    components = Components.build(settings_for(data_dir))
+    services = Services(settings_for(data_dir))
     try:
-        committed = sum(d.chunk_count for d in components.catalog.documents())
-        stored = components.vectors.count()
+        committed = sum(d.chunk_count for d in services.catalog.documents())
+        stored = services.vectors.count()
         return None if stored == committed else f"chroma {stored} ≠ manifest {committed}"
     finally:
-        components.close()
+        services.close()
 
 
 def guarded(check: Callable[[Path], str | None], data_dir: Path) -> str | None:

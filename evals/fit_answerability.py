@@ -32,12 +32,12 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answerability import FEATURES, AnswerabilityModel, fit_logistic, model_from_fit
-from assistant.components import Components
 from assistant.config import Settings
 from evals.datasets import EvalItem, load_datasets
 from evals.near_misses import FIT_OBJECTS, make_near_misses
 from evals.runner import ask_item, git_state, ingest_corpus
 from evals.scoring import score_item
+from services import Services
 
 DEFAULT_GROUPS = (
     "corpus:evals/datasets/sample_a.jsonl,evals/datasets/sample_b.jsonl,"
@@ -81,17 +81,16 @@ def collect(spec: str, data_root: Path) -> list[Example]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, data_dir=data_dir, answerability_model=open_gate
     )
-    ingest_corpus(settings, corpus)
-    components = Components.build(settings)
-    try:
+    with Services(settings) as services:
+        ingest_corpus(services, corpus)
         items = load_datasets(paths)
-        lexical = components.retriever.snapshot().lexical
+        lexical = services.retriever.snapshot().lexical
         swapped = make_near_misses(
-            items, components.retriever.analyzer, lexical.term_weight, FIT_OBJECTS
+            items, services.retriever.analyzer, lexical.term_weight, FIT_OBJECTS
         )
         examples = []
         for item in [*items, *swapped]:
-            response = ask_item(components.pipeline, item)
+            response = ask_item(services.pipeline, item)
             row = score_item(item, response)
             reached = response.answered and "answerability" in response.diagnostics
             features = (
@@ -99,8 +98,6 @@ def collect(spec: str, data_root: Path) -> list[Example]:
             )
             correct = bool(item.answerable and row["answer_correct"])
             examples.append(Example(item, str(corpus), features, correct))
-    finally:
-        components.close()
     print(f"{corpus}: {len(items)} items and {len(swapped)} near misses")
     return examples
 

@@ -20,7 +20,6 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.answer import AnswerPipeline, ChatResponse
-from assistant.components import Components
 from assistant.config import Settings
 from evals.datasets import EvalItem, load_datasets
 from evals.metrics import LOWER_IS_BETTER, below_threshold, metric_deltas
@@ -34,6 +33,7 @@ from evals.scoring import (
     score_item,
     summarise_metrics,
 )
+from services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_FIELDS = (
@@ -117,18 +117,16 @@ def ask_item(pipeline: AnswerPipeline, item: EvalItem) -> ChatResponse:
     return response
 
 
-def ask_all(components: Components, items: Sequence[EvalItem]) -> list[dict[str, Any]]:
+def ask_all(services: Services, items: Sequence[EvalItem]) -> list[dict[str, Any]]:
     """Ask every item with a progress bar and return the scored rows."""
-    components.warm_up()
+    services.warm_up()
     bar = tqdm(items, desc="Utvärderar", unit="fråga", file=sys.stderr, dynamic_ncols=True)
-    return [score_item(item, ask_item(components.pipeline, item)) for item in bar]
+    return [score_item(item, ask_item(services.pipeline, item)) for item in bar]
 
 
-def ingest_corpus(settings: Settings, corpus: Path) -> None:
-    """Ingest a corpus into the data directory, failing if any file fails."""
-    from ingest.pipeline import ingest
-
-    summary = ingest(settings, [corpus], progress=sys.stderr.isatty())
+def ingest_corpus(services: Services, corpus: Path) -> None:
+    """Ingest a corpus into the services' data directory, failing if any file fails."""
+    summary = services.ingestor.run([corpus], progress=sys.stderr.isatty())
     failed = [f"{o.path.name}: {o.message}" for o in summary.outcomes if o.status == "failed"]
     if failed:
         raise EvalSetupError("ingest failed for " + "; ".join(failed))
@@ -196,15 +194,12 @@ def run_eval(
     if unknown:
         raise EvalSetupError(f"unknown metric(s) in minimums: {', '.join(unknown)}")
     previous = load_previous(compare)
-    if corpus is not None:
-        ingest_corpus(settings, corpus)
-    components = Components.build(settings)
-    try:
-        if not components.catalog.documents():
+    with Services(settings) as services:
+        if corpus is not None:
+            ingest_corpus(services, corpus)
+        if not services.catalog.documents():
             raise EvalSetupError(f"the index in {settings.data_dir} is empty; pass a corpus")
-        rows = ask_all(components, items)
-    finally:
-        components.close()
+        rows = ask_all(services, items)
     summary = build_summary(rows, dataset_paths, settings, previous, minimums)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_rows(out_dir / "results.jsonl", rows)

@@ -29,7 +29,7 @@ import logging
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,7 @@ from assistant.database import ChunkRow, Database, DocumentRow, utcnow
 from assistant.embeddings import EMBEDDING_DIM, model_id
 from assistant.schemas import Chunk, DocumentMeta, indexed_text
 from assistant.sentences import split_sentences
+from assistant.store import VectorIndex
 
 log = logging.getLogger(__name__)
 REBUILD_SUFFIX = "-g"
@@ -123,19 +124,21 @@ class VectorCache:
 class IndexWriter:
     """Builds and switches index generations for one data directory (see the module)."""
 
-    def __init__(self, settings: Settings, database: Database, vectors: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, database: Database, vectors: Callable[[], VectorIndex]
+    ) -> None:
+        """vectors opens the collection in use, the one the process's retriever shares."""
         self.settings = settings
         self.database = database
         self.catalog = Catalog(database)
-        self._vectors = vectors
+        self._open_vectors = vectors
+        self._vectors: VectorIndex | None = None
 
     @property
-    def vectors(self) -> Any:
+    def vectors(self) -> VectorIndex:
         """Open the collection in use on first use."""
         if self._vectors is None:
-            from assistant.store import open_vector_index
-
-            self._vectors = open_vector_index(self.settings, self.catalog.vector_collection())
+            self._vectors = self._open_vectors()
         return self._vectors
 
     def needs_repair(self) -> bool:

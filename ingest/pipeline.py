@@ -12,19 +12,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
 from assistant.catalog import READER_KEY, read_state, write_state
 from assistant.config import Settings
 from assistant.database import Database, DocumentRow, IngestFailureRow, utcnow
+from assistant.store import VectorIndex
 from ingest.errors import UnreadableFileError
 from ingest.index import IndexWriter, NewDocument, WriteStats
 from ingest.lock import IngestLock
 from ingest.prepare import READER_VERSION, FileOutcome, Preparer, discover
 
-__all__ = ["FileOutcome", "IngestSummary", "Ingestor", "discover", "ingest"]
+__all__ = ["FileOutcome", "IngestSummary", "Ingestor", "discover"]
 
 
 @dataclass
@@ -59,7 +59,10 @@ class IngestSummary:
 class Ingestor:
     """Runs ingest against one data directory under its single-writer lock."""
 
-    def __init__(self, settings: Settings, database: Database, vectors: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, database: Database, vectors: Callable[[], VectorIndex]
+    ) -> None:
+        """vectors opens the collection in use, the one the process's retriever shares."""
         self.settings = settings
         self.database = database
         self.writer = IndexWriter(settings, database, vectors)
@@ -222,21 +225,3 @@ class Ingestor:
                         utcnow(),
                     )
                     session.merge(row)
-
-
-def ingest(
-    settings: Settings,
-    paths: list[Path],
-    prune: bool = False,
-    progress: bool = True,
-    on_done: Callable[[IngestSummary], None] | None = None,
-) -> IngestSummary:
-    """Run one ingest with its own database connection."""
-    database = Database(settings.resolved_database_url)
-    try:
-        summary = Ingestor(settings, database).run(paths, prune=prune, progress=progress)
-    finally:
-        database.dispose()
-    if on_done:
-        on_done(summary)
-    return summary

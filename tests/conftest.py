@@ -1,4 +1,4 @@
-"""Shared fixtures: the real sample corpus ingested once, real components, a live server."""
+"""Shared fixtures: the real sample corpus ingested once, real services, a live server."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import httpx
 import pytest
 import uvicorn
 
-from assistant.components import Components
 from assistant.config import Settings
 from evals.servers import free_port
-from ingest.pipeline import ingest
+from ingest.pipeline import IngestSummary
+from services import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -24,6 +24,14 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     """Return settings for a test, ignoring any .env file and environment defaults."""
     return Settings(_env_file=None, data_dir=data_dir, **overrides)  # type: ignore[call-arg]
+
+
+def ingest(
+    settings: Settings, paths: list[Path], prune: bool = False, progress: bool = False
+) -> IngestSummary:
+    """Ingest files as `rutinstod ingest` does: through services of its own, then closed."""
+    with Services(settings) as services:
+        return services.ingestor.run(paths, prune=prune, progress=progress)
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +54,9 @@ def sample_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def sample_components(sample_settings: Settings) -> Iterator[Components]:
+def sample_components(sample_settings: Settings) -> Iterator[Services]:
     """Build real components (model, chroma, database) over the sample index."""
-    components = Components.build(sample_settings)
+    components = Services(sample_settings)
     yield components
     components.close()
 
@@ -80,7 +88,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(sample_settings: Settings, sample_components: Components) -> Iterator[LiveServer]:
+def live_server(sample_settings: Settings, sample_components: Services) -> Iterator[LiveServer]:
     """Serve the real app over the sample index on a loopback port."""
     from web.app import create_app
 

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.privacy import RedactingFilter
-from assistant.sessions import EndedSessions
-from ingest.pipeline import Ingestor
 from ingest.uploads import remove_staged
+from services import Services
 from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirect_to_login
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
 from web.oidc import install_oidc
@@ -119,32 +115,33 @@ def install_docs(app: FastAPI) -> None:
         )
 
 
-def create_app(settings: Settings, components: Components | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings (and may pass components)."""
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings (and may pass services they share).
+
+    Without services the app builds its own from settings at start and closes them at
+    the end. Services passed in may have been built from other settings (tests serve
+    one index under several login set-ups): the app's settings rule the web layer.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        built = components or Components.build(settings)
+        built = services or Services(settings)
         built.warm_up()
-        app.state.components = built
-        app.state.ingestor = Ingestor(settings, built.database, vectors=built.vectors)
+        app.state.services = built
         if leftovers := remove_staged(settings):
             log.info("Removed %d upload files left by a server that was stopped", leftovers)
         # Answers run in worker threads; with many at once they fight over the GIL and
         # the event loop waits its turn too, so a few run and the rest queue here.
-        app.state.answer_limiter = anyio.CapacityLimiter(settings.answer_threads)
-        app.state.ended_sessions = EndedSessions(
-            built.database, dt.timedelta(minutes=settings.session_max_age_minutes)
-        )
+        app.state.answer_limiter = built.answer_limiter()
         if not auth_configured(settings):
             log.warning(
                 "Ingen inloggning är konfigurerad: alla har alla roller. "
                 "Servern ska då bara lyssna på localhost."
             )
-        purging = start_purging(built, settings)
+        purging = start_purging(built.purge, settings.retention_purge_hours)
         yield
         await stop_purging(purging)
-        if components is None:
+        if services is None:
             built.close()
 
     app = FastAPI(

@@ -50,8 +50,8 @@ def session_user(request: Request, settings: Settings) -> dict[str, Any] | None:
     if not 0 <= age <= settings.session_max_age_minutes * 60:
         return None
     app = request.scope.get("app")
-    ended = getattr(app.state, "ended_sessions", None) if app is not None else None
-    if ended is not None and ended.ended(str(user.get("sid", ""))):
+    services = getattr(app.state, "services", None) if app is not None else None
+    if services is not None and services.ended_sessions.ended(str(user.get("sid", ""))):
         return None  # signed out: a copy of the cookie no longer signs in
     return user
 

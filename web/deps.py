@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from anyio import CapacityLimiter
 from fastapi import Depends, Request
@@ -11,9 +11,10 @@ from assistant.access import Reader
 from assistant.answer import AnswerPipeline
 from assistant.audit import AuditLog, Auditor
 from assistant.catalog import Catalog
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.gaps import GapLog
+from ingest.pipeline import Ingestor
+from services import Services
 from web.auth import (
     ADMIN,
     CASEWORKER,
@@ -29,9 +30,9 @@ from web.identity import actor_for
 AUDIT_ROLES = frozenset({ROUTINE_GROUP, ADMIN})
 
 
-def get_components(request: Request) -> Components:
-    """Return the components the app was created with."""
-    return request.app.state.components  # type: ignore[no-any-return]
+def get_services(request: Request) -> Services:
+    """Return the services the app was started with."""
+    return request.app.state.services  # type: ignore[no-any-return]
 
 
 def get_settings(request: Request) -> Settings:
@@ -41,7 +42,7 @@ def get_settings(request: Request) -> Settings:
 
 def get_pipeline(request: Request) -> AnswerPipeline:
     """Return the answer pipeline."""
-    return get_components(request).pipeline
+    return get_services(request).pipeline
 
 
 def get_answer_limiter(request: Request) -> CapacityLimiter:
@@ -51,22 +52,22 @@ def get_answer_limiter(request: Request) -> CapacityLimiter:
 
 def get_gaps(request: Request) -> GapLog:
     """Return the gap log."""
-    return get_components(request).gaps
+    return get_services(request).gaps
 
 
 def get_catalog(request: Request) -> Catalog:
     """Return the index catalog."""
-    return get_components(request).catalog
+    return get_services(request).catalog
 
 
-def get_ingestor(request: Request) -> Any:
+def get_ingestor(request: Request) -> Ingestor:
     """Return the ingestor that uploads and retirements go through."""
-    return request.app.state.ingestor
+    return get_services(request).ingestor
 
 
 def get_audit(request: Request) -> AuditLog:
     """Return the audit log."""
-    return get_components(request).audit
+    return get_services(request).audit
 
 
 def get_auditor(request: Request) -> Auditor:
@@ -112,13 +113,19 @@ def routine_group_page(request: Request) -> frozenset[str]:
     return require_page(request, get_settings(request), ROUTINE_GROUP)
 
 
-ComponentsDep = Annotated[Components, Depends(get_components)]
+# Role checks for a whole router (`APIRouter(dependencies=[RequireCaseworker])`) or one
+# route's `dependencies=[...]`, where the route does not use the roles themselves.
+RequireCaseworker = Depends(caseworker)
+RequireRoutineGroup = Depends(routine_group)
+RequireAuditReader = Depends(audit_reader)
+
+ServicesDep = Annotated[Services, Depends(get_services)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[AnswerPipeline, Depends(get_pipeline)]
 AnswerLimiterDep = Annotated[CapacityLimiter, Depends(get_answer_limiter)]
 GapLogDep = Annotated[GapLog, Depends(get_gaps)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
-IngestorDep = Annotated[Any, Depends(get_ingestor)]
+IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 CaseworkerDep = Annotated[frozenset[str], Depends(caseworker)]
 RoutineGroupDep = Annotated[frozenset[str], Depends(routine_group)]
 CaseworkerPageDep = Annotated[frozenset[str], Depends(caseworker_page)]

@@ -177,7 +177,7 @@ async def login(request: Request, next: str = "/") -> Response:
 async def callback(request: Request) -> Response:
     """Take the provider's answer: check state, exchange the code, verify the ID token."""
     settings: Settings = request.app.state.settings
-    components = request.app.state.components
+    services = request.app.state.services
     try:
         token = await request.app.state.oauth.idp.authorize_access_token(request)
         claims = dict(token.get("userinfo") or {})
@@ -185,18 +185,16 @@ async def callback(request: Request) -> Response:
             raise OAuthError(description="no ID token with a subject")
     except (OAuthError, JoseError, httpx.HTTPError, ValueError, KeyError) as exc:
         log.warning("Sign-in failed: %s", exc)
-        anonymous = actor_for(request, settings, components.audit)
-        components.audit.record(anonymous, audit.SIGN_IN_FAILED, None, method="oidc")
+        anonymous = actor_for(request, settings, services.audit)
+        services.audit.record(anonymous, audit.SIGN_IN_FAILED, None, method="oidc")
         for key in [k for k in request.session if k.startswith("_state_")]:
             request.session.pop(key)
         return login_failed(FAILED)
-    user = user_from_claims(claims, settings, components.catalog.known_groups())
+    user = user_from_claims(claims, settings, services.catalog.known_groups())
     next_path = safe_next(request.session.get(NEXT_KEY))
     request.session.clear()  # nothing of the flow (verifier, nonce) outlives it
     request.session[SESSION_USER] = user
-    components.audit.record(
-        oidc_actor(user, components.audit), audit.SIGNED_IN, None, method="oidc"
-    )
+    services.audit.record(oidc_actor(user, services.audit), audit.SIGNED_IN, None, method="oidc")
     return RedirectResponse(next_path, status_code=303)
 
 
@@ -204,12 +202,12 @@ async def callback(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     """End the session here and, when the provider offers it, at the provider too."""
     settings: Settings = request.app.state.settings
-    components = request.app.state.components
+    services = request.app.state.services
     user = session_user(request, settings)
     if user is not None or request.cookies.get(TOKEN_COOKIE):
-        components.audit.record(actor_for(request, settings, components.audit), audit.SIGNED_OUT)
+        services.audit.record(actor_for(request, settings, services.audit), audit.SIGNED_OUT)
     if user is not None:
-        request.app.state.ended_sessions.end(str(user["sid"]))
+        services.ended_sessions.end(str(user["sid"]))
     request.session.clear()
     provider_url = await provider_logout(request, settings) if user is not None else None
     response: Response

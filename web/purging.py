@@ -8,32 +8,28 @@ import logging
 
 import anyio
 
-from assistant.components import Components
-from assistant.config import Settings
-from assistant.retention import purge
+from assistant.retention import RetentionPurge
 
 log = logging.getLogger(__name__)
 
 
-async def purge_periodically(components: Components, settings: Settings) -> None:
+async def purge_periodically(job: RetentionPurge, hours: float) -> None:
     """Purge at start and then every RUTINSTOD_RETENTION_PURGE_HOURS; a failure waits a turn."""
-    interval = settings.retention_purge_hours * 3600
+    interval = hours * 3600
     while True:
         try:
-            report = await anyio.to_thread.run_sync(
-                purge, components.database, settings.retention, components.audit
-            )
+            report = await anyio.to_thread.run_sync(job.run)
             log.info("Gallring: %d poster raderade %s", report.total, report.counts)
         except Exception:
             log.exception("Gallringen misslyckades; nytt försök om %.0f s", interval)
         await anyio.sleep(interval)
 
 
-def start_purging(components: Components, settings: Settings) -> asyncio.Task[None] | None:
+def start_purging(job: RetentionPurge, hours: float) -> asyncio.Task[None] | None:
     """Start the periodic purge, unless it is turned off (0 hours)."""
-    if settings.retention_purge_hours <= 0:
+    if hours <= 0:
         return None
-    return asyncio.create_task(purge_periodically(components, settings), name="gallring")
+    return asyncio.create_task(purge_periodically(job, hours), name="gallring")
 
 
 async def stop_purging(task: asyncio.Task[None] | None) -> None:

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from assistant.components import Components
 from assistant.focus import (
     COUNT,
     PASSAGE,
@@ -18,6 +17,7 @@ from assistant.focus import (
 )
 from assistant.lexical import SwedishAnalyzer
 from assistant.prompts import REFUSAL_TEXT
+from services import Services
 
 
 @pytest.fixture(scope="module")
@@ -121,20 +121,20 @@ def test_a_past_year_needs_a_document_in_force_then_or_naming_it(
     ],
 )
 def test_near_misses_on_the_sample_corpus_are_refused(
-    sample_components: Components, question: str
+    sample_components: Services, question: str
 ) -> None:
     response = sample_components.pipeline.ask(question)
     assert not response.answered, response.answer
     assert response.answer == REFUSAL_TEXT and response.gap_id
 
 
-def test_the_covered_neighbour_of_a_near_miss_is_answered(sample_components: Components) -> None:
+def test_the_covered_neighbour_of_a_near_miss_is_answered(sample_components: Services) -> None:
     response = sample_components.pipeline.ask("Hur mycket kan en klient få till nya glasögon?")
     assert response.answered, response.answer
     assert "glasögon" in response.answer.lower() and "kr" in response.answer, response.answer
 
 
-def test_each_asked_kind_of_fact_is_answered(sample_components: Components) -> None:
+def test_each_asked_kind_of_fact_is_answered(sample_components: Services) -> None:
     response = sample_components.pipeline.ask(
         "Vem beslutar om återkrav på 45 000 kronor, och inom hur många dagar ska det betalas?"
     )
@@ -144,7 +144,7 @@ def test_each_asked_kind_of_fact_is_answered(sample_components: Components) -> N
 
 
 def test_a_question_about_a_past_year_is_answered_from_the_routine_in_force_then(
-    sample_components: Components,
+    sample_components: Services,
 ) -> None:
     then = sample_components.pipeline.ask(
         "Om kontoutdragen inte kom in vid ett stickprov 2023, inom hur många dagar skulle "
@@ -161,15 +161,15 @@ def test_a_question_about_a_past_year_is_answered_from_the_routine_in_force_then
 
 
 def test_a_citation_of_a_retired_version_names_the_version_in_force(
-    sample_components: Components,
+    sample_components: Services,
 ) -> None:
     then = sample_components.pipeline.ask(
         "Om kontoutdragen inte kom in vid ett stickprov 2023, inom hur många dagar skulle "
         "handläggaren skicka en påminnelse?"
     )
-    shown = [c.as_dict() for c in then.citations]
-    assert shown and all(c["retired"] for c in shown), f"v1 should be flagged retired: {shown}"
-    assert {c["version"] for c in shown} == {"1.2"}, shown
-    assert {c["valid_to"] for c in shown} == {"2024-12-31"}, shown
-    replaced = [c["replaced_by"] for c in shown]
+    shown = then.citations
+    assert shown and all(c.retired for c in shown), f"v1 should be flagged retired: {shown}"
+    assert {c.passage.version for c in shown} == {"1.2"}, shown
+    assert {c.passage.valid_to for c in shown} == {"2024-12-31"}, shown
+    replaced = [c.replaced_by for c in shown]
     assert all(r and r["version"] == "2.0" for r in replaced), f"no successor: {replaced}"

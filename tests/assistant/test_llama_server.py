@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.generation import GenerationRequest, OpenAIGenerator
 from assistant.schemas import Passage
 from evals.servers import free_port
+from services import Services
 from tests.assistant.test_ollama import QUESTION
 from tests.conftest import make_settings
 
@@ -96,7 +96,7 @@ def test_pipeline_answers_or_refuses_through_llama_server(
         openai_model=ALIAS,
         openai_timeout=120,
     )
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         response = components.pipeline.ask(QUESTION)
     finally:

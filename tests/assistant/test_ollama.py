@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.generation import STREAM_RESET
 from assistant.prompts import INGET_SVAR, NOTICE_OLLAMA_DOWN, SYSTEM_PROMPT
+from services import Services
 from tests.conftest import make_settings
 from tests.fake_ollama import MODEL, TAGS, FakeOllama, LoopbackOllama, chat_lines
 
@@ -37,23 +37,23 @@ def cite_fact(messages: list[dict[str, str]]) -> list[str]:
     return ["Kontoutdrag ska begäras ", f"för de {FACT} [{number}]. ", "Det gäller alla konton."]
 
 
-def build(settings: Settings, fake: FakeOllama | None = None, **overrides: object) -> Components:
+def build(settings: Settings, fake: FakeOllama | None = None, **overrides: object) -> Services:
     """Build components that generate with Ollama over the sample index."""
     options: dict[str, object] = {"ollama_model": MODEL, "ollama_retries": 1, **overrides}
     ollama = make_settings(settings.data_dir, generator="ollama", **options)
-    return Components.build(ollama, ollama_transport=fake.transport() if fake else None)
+    return Services(ollama, ollama_transport=fake.transport() if fake else None)
 
 
 @pytest.fixture
-def components_factory(sample_settings: Settings) -> Iterator[list[Components]]:
-    built: list[Components] = []
+def components_factory(sample_settings: Settings) -> Iterator[list[Services]]:
+    built: list[Services] = []
     yield built
     for components in built:
         components.close()
 
 
 def test_answer_streams_with_validated_citations(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     fake = FakeOllama(cite_fact)
     components = build(sample_settings, fake)
@@ -73,7 +73,7 @@ def test_answer_streams_with_validated_citations(
 
 
 def test_invalid_citation_numbers_are_removed_and_none_left_refuses(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     fake = FakeOllama(lambda _m: ["Kontoutdrag begärs för tre månader [9]."])
     components = build(sample_settings, fake)
@@ -84,7 +84,7 @@ def test_invalid_citation_numbers_are_removed_and_none_left_refuses(
 
 
 def test_sentinel_refuses_and_personal_data_never_reaches_the_model(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     fake = FakeOllama(lambda _m: [INGET_SVAR])
     components = build(sample_settings, fake)
@@ -97,7 +97,7 @@ def test_sentinel_refuses_and_personal_data_never_reaches_the_model(
 
 
 def test_server_error_falls_back_to_extractive_and_readyz_is_degraded(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     fake = FakeOllama(lambda _m: 500)
     components = build(sample_settings, fake)
@@ -125,7 +125,7 @@ def test_unreachable_server_reports_degraded() -> None:
 
 
 def test_slow_server_times_out_and_falls_back(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     fake = FakeOllama(cite_fact)
     with LoopbackOllama(fake, delay=2.0) as server:
@@ -139,7 +139,7 @@ def test_slow_server_times_out_and_falls_back(
 
 
 def test_loopback_server_answers_over_real_http(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     fake = FakeOllama(cite_fact)
     with LoopbackOllama(fake) as server:
@@ -159,7 +159,7 @@ class DroppedStream(httpx.SyncByteStream):
 
 
 def test_failure_mid_stream_resets_and_falls_back(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/chat":
@@ -171,7 +171,7 @@ def test_failure_mid_stream_resets_and_falls_back(
     settings = make_settings(
         sample_settings.data_dir, generator="ollama", ollama_model=MODEL, ollama_retries=1
     )
-    components = Components.build(settings, ollama_transport=httpx.MockTransport(handler))
+    components = Services(settings, ollama_transport=httpx.MockTransport(handler))
     components_factory.append(components)
     events = list(components.pipeline.stream(QUESTION))
     kinds = [e.kind for e in events]
@@ -183,7 +183,7 @@ def test_failure_mid_stream_resets_and_falls_back(
 
 
 def test_follow_up_is_rewritten_by_the_model(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     def reply(messages: list[dict[str, str]]) -> list[str]:
         if "Skriv om den sista frågan" in messages[-1]["content"]:
@@ -212,7 +212,7 @@ def ollama_host() -> str | None:
 
 @pytest.mark.skipif(ollama_host() is None, reason="no Ollama server answers at OLLAMA_HOST")
 def test_real_ollama_answers_or_refuses_with_valid_citations(
-    sample_settings: Settings, components_factory: list[Components]
+    sample_settings: Settings, components_factory: list[Services]
 ) -> None:
     model = os.environ.get("RUTINSTOD_OLLAMA_MODEL", MODEL)
     components = build(sample_settings, ollama_host=ollama_host(), ollama_model=model)

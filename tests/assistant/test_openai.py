@@ -11,10 +11,10 @@ import pytest
 from pydantic import SecretStr
 
 from assistant.chat_completions import BackendError, read_events
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.generation import GenerationRequest, GeneratorUnavailable, OpenAIGenerator
 from assistant.prompts import INGET_SVAR, NOTICE_LLM_DOWN, SYSTEM_PROMPT
+from services import Services
 from tests.assistant.test_ollama import FACT, QUESTION, cite_fact
 from tests.conftest import LiveServer, make_settings
 from tests.fake_openai import MODEL, LoopbackOpenAI, Raw, sse_body
@@ -23,7 +23,7 @@ from web.app import create_app
 API_KEY = "sk-test-5f0c1b2d9e8a7766"
 
 
-def build(settings: Settings, server: LoopbackOpenAI, **overrides: object) -> Components:
+def build(settings: Settings, server: LoopbackOpenAI, **overrides: object) -> Services:
     """Build components that generate with the OpenAI-compatible server."""
     options: dict[str, object] = {
         "openai_base_url": server.base_url,
@@ -32,19 +32,19 @@ def build(settings: Settings, server: LoopbackOpenAI, **overrides: object) -> Co
         "openai_retries": 1,
         **overrides,
     }
-    return Components.build(make_settings(settings.data_dir, generator="openai", **options))
+    return Services(make_settings(settings.data_dir, generator="openai", **options))
 
 
 @pytest.fixture
-def built() -> Iterator[list[Components]]:
-    components: list[Components] = []
+def built() -> Iterator[list[Services]]:
+    components: list[Services] = []
     yield components
     for each in components:
         each.close()
 
 
 def test_streamed_answer_has_validated_citations_and_sends_the_key(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     with LoopbackOpenAI(cite_fact, api_key=API_KEY) as server:
         components = build(sample_settings, server)
@@ -64,7 +64,7 @@ def test_streamed_answer_has_validated_citations_and_sends_the_key(
 
 
 def test_unstreamed_reply_is_read_as_one_json_body(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     with LoopbackOpenAI(cite_fact) as server:
         components = build(sample_settings, server, openai_stream=False)
@@ -76,9 +76,7 @@ def test_unstreamed_reply_is_read_as_one_json_body(
     assert FACT in response.answer, response.answer
 
 
-def test_sentinel_refuses_and_logs_a_gap(
-    sample_settings: Settings, built: list[Components]
-) -> None:
+def test_sentinel_refuses_and_logs_a_gap(sample_settings: Settings, built: list[Services]) -> None:
     with LoopbackOpenAI(lambda _m: [INGET_SVAR]) as server:
         components = build(sample_settings, server)
         built.append(components)
@@ -89,7 +87,7 @@ def test_sentinel_refuses_and_logs_a_gap(
 
 
 def test_server_error_is_retried_then_falls_back_and_pauses(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     with LoopbackOpenAI(lambda _m: 503) as server:
         components = build(sample_settings, server)
@@ -104,7 +102,7 @@ def test_server_error_is_retried_then_falls_back_and_pauses(
 
 
 def test_slow_server_times_out_and_falls_back(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     with LoopbackOpenAI(cite_fact, delay=2.0) as server:
         components = build(sample_settings, server, openai_timeout=0.5, openai_retries=0)
@@ -115,7 +113,7 @@ def test_slow_server_times_out_and_falls_back(
 
 
 def test_stream_broken_after_tokens_resets_and_falls_back(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     cut = sse_body(["Ett halvt svar som ", "bryts"], done=False).rsplit(b"data:", 1)[0]
     with LoopbackOpenAI(lambda _m: Raw("text/event-stream", cut + b"data: {trasig")) as server:
@@ -176,7 +174,7 @@ def test_health_reports_the_model_and_never_shows_the_key(
 
 
 def test_readyz_over_http_shows_neither_key_nor_secret_settings(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     with LoopbackOpenAI(cite_fact, api_key=API_KEY) as server:
         components = build(sample_settings, server)
@@ -189,7 +187,7 @@ def test_readyz_over_http_shows_neither_key_nor_secret_settings(
 
 
 def test_follow_up_is_rewritten_by_the_model(
-    sample_settings: Settings, built: list[Components]
+    sample_settings: Settings, built: list[Services]
 ) -> None:
     def reply(messages: list[dict[str, str]]) -> list[str]:
         if "Skriv om den sista frågan" in messages[-1]["content"]:

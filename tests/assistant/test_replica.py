@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.conftest import make_settings
 
 
@@ -14,7 +14,7 @@ def test_missing_lexical_generation_is_rebuilt(tmp_path: Path, sample_settings: 
     data_dir = tmp_path / "replica"
     shutil.copytree(sample_settings.data_dir, data_dir)
     shutil.rmtree(data_dir / "lexical")
-    components = Components.build(make_settings(data_dir))
+    components = Services(make_settings(data_dir))
     try:
         passages = components.retriever.retrieve(
             "kontroll av stickprov", 3, mode="lexical"

@@ -12,8 +12,7 @@ from assistant.database import Database
 from assistant.retrieval import HybridRetriever
 from ingest.docx import load_docx
 from ingest.loaders import Block, load_file
-from ingest.pipeline import ingest
-from tests.conftest import make_settings
+from tests.conftest import ingest, make_settings
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

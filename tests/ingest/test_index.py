@@ -10,12 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.catalog import Catalog
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.database import Database
 from assistant.store import open_vector_index
-from ingest.pipeline import ingest
-from tests.conftest import ROOT, make_settings
+from services import Services
+from tests.conftest import ROOT, ingest, make_settings
 from tests.ingest.test_pipeline import assert_index_answers, write_routine
 from web.app import create_app
 
@@ -28,13 +27,14 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.database import Database
 from ingest import index
-from ingest.pipeline import ingest
+from services import Services
 
 def die(*_args, **_kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 setattr(index.IndexWriter, sys.argv[4], die)
-ingest(Settings(_env_file=None, data_dir=Path(sys.argv[2])), [Path(sys.argv[3])], progress=False)
+settings = Settings(_env_file=None, data_dir=Path(sys.argv[2]))
+Services(settings).ingestor.run([Path(sys.argv[3])], progress=False)
 """
 
 
@@ -46,7 +46,7 @@ def killed_ingest(settings: Settings, corpus: Path, step: str) -> int:
 
 def committed_chunks(settings: Settings) -> tuple[int, int, str]:
     """Return (chunks in the manifest, of them in the collection in use, its name)."""
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         ids = [cid for d in components.catalog.documents() for cid in chunk_ids(components, d.id)]
         present = components.vectors.existing_ids(ids)
@@ -55,7 +55,7 @@ def committed_chunks(settings: Settings) -> tuple[int, int, str]:
         components.close()
 
 
-def chunk_ids(components: Components, document_id: str) -> list[str]:
+def chunk_ids(components: Services, document_id: str) -> list[str]:
     """Return one document's chunk ids."""
     return [row.id for row in components.catalog.document_chunks(document_id)]
 
@@ -133,7 +133,7 @@ def test_lost_vectors_make_readyz_not_ready_until_an_ingest_repairs(
     # older backup, a chroma server reset); then the server starts.
     open_vector_index(settings, catalog.vector_collection()).delete(lost)
     catalog.database.dispose()
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         with TestClient(create_app(settings, components)) as client:
             response = client.get("/readyz")

@@ -12,10 +12,10 @@ from ingest import ocr
 from ingest.chunking import Chunker
 from ingest.errors import UnreadableFileError
 from ingest.loaders import LOADERS, Block, LoadedFile
-from ingest.pipeline import ingest
-from tests.conftest import make_settings
+from tests.conftest import ingest, make_settings
 from tests.documents import make_image_pdf, make_scanned_pdf
 from tests.ingest.test_docx_structure import open_retriever
+from web.serialise import citation_json
 
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None, reason="Tesseract (tesseract-ocr, -swe) is not installed"
@@ -132,6 +132,6 @@ def test_ocr_confidence_reaches_search_json_and_citations(
     shown = scanned.as_dict()  # what `rutinstod search --json` prints
     assert shown["ocr_confidence"] == round(scanned.ocr_confidence, 4)
     assert "ocr_confidence" not in typed.as_dict(), "only OCR passages carry a confidence"
-    cited = Citation(1, scanned, "Sökanden ska bifoga kontoutdrag.").as_dict()
-    assert cited["ocr_confidence"] == shown["ocr_confidence"]
-    assert "ocr_confidence" not in Citation(2, typed, "Glasögon.").as_dict()
+    cited = citation_json(Citation(1, scanned, "Sökanden ska bifoga kontoutdrag."))
+    assert cited["ocr_confidence"] == shown["ocr_confidence"], "the API shows it on citations"
+    assert "ocr_confidence" not in citation_json(Citation(2, typed, "Glasögon."))

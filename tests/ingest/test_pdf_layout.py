@@ -151,8 +151,7 @@ def test_two_columns_are_read_column_by_column(loaded: LoadedFile) -> None:
 def test_search_finds_the_whole_justified_sentence_under_its_heading(
     layout_pdf: Path, tmp_path: Path
 ) -> None:
-    from ingest.pipeline import ingest
-    from tests.conftest import make_settings
+    from tests.conftest import ingest, make_settings
     from tests.ingest.test_docx_structure import open_retriever
 
     settings = make_settings(tmp_path / "data")

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
 from ingest.lock import IngestLock, IngestLockedError
-from ingest.pipeline import ingest
-from tests.conftest import CORPUS, ROOT, make_settings
+from services import Services
+from tests.conftest import CORPUS, ROOT, ingest, make_settings
 from tests.documents import make_docx, make_pdf
 
 
@@ -83,7 +82,7 @@ def test_changed_file_replaced_and_removed_file_pruned(tmp_path: Path, small_cor
     assert kept.count("updated") == 1 and kept.count("removed") == 0, kept.outcomes
     pruned = ingest(settings, [small_corpus], prune=True, progress=False)
     assert pruned.count("removed") == 1, pruned.outcomes
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         texts = [p.text for p in components.retriever.retrieve("cykelbidrag belopp", 5).passages]
         assert any("1 500 kr" in t for t in texts), texts
@@ -110,7 +109,7 @@ def test_bad_file_fails_alone_and_keeps_previous_version(
     assert set(failed) == {"tand.pdf", "tom.md"}, failed
     assert "skadad" in failed["tand.pdf"] and "tom" in failed["tom.md"], failed
     assert summary.count("added") == 1 and summary.exit_code == 1
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         names = {d.file_name for d in components.catalog.documents()}
         assert "tand.pdf" in names, "a file that broke keeps its last good version"
@@ -164,9 +163,9 @@ def test_lock_of_a_killed_process_is_taken_over(tmp_path: Path) -> None:
 INGEST_SCRIPT = (
     "import sys; sys.path.insert(0, sys.argv[1]);"
     "from pathlib import Path; from assistant.config import Settings;"
-    "from ingest.pipeline import ingest;"
-    "ingest(Settings(_env_file=None, data_dir=Path(sys.argv[2])), [Path(sys.argv[3])],"
-    " progress=False)"
+    "from services import Services;"
+    "Services(Settings(_env_file=None, data_dir=Path(sys.argv[2]))).ingestor.run("
+    "[Path(sys.argv[3])], progress=False)"
 )
 
 
@@ -185,7 +184,7 @@ def test_ingest_killed_midway_leaves_previous_index(tmp_path: Path, small_corpus
     assert_index_answers(settings, "cykelbidrag", "1 250 kr")
     summary = ingest(settings, [big], progress=False)
     assert summary.count("failed") == 0, summary.outcomes
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         assert components.vectors.count() == sum(
             d.chunk_count for d in components.catalog.documents()
@@ -196,7 +195,7 @@ def test_ingest_killed_midway_leaves_previous_index(tmp_path: Path, small_corpus
 
 def assert_index_answers(settings: Settings, question: str, expected: str) -> None:
     """Check that retrieval still finds a fact from the last complete index."""
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         texts = [p.text for p in components.retriever.retrieve(question, 3).passages]
         assert any(expected in t for t in texts), f"previous index lost: {texts}"
@@ -209,7 +208,7 @@ def test_running_reader_sees_an_ingest_from_another_process(
 ) -> None:
     settings = make_settings(tmp_path / "data")
     ingest(settings, [small_corpus], progress=False)
-    reader = Components.build(settings)  # stands in for the running server
+    reader = Services(settings)  # stands in for the running server
     try:
         assert reader.retriever.retrieve("cykelbidrag belopp", 3).passages
         for round_ in range(2):

@@ -15,8 +15,7 @@ import pytest
 
 from assistant.config import Settings
 from evals.servers import ChromaServer, PostgresCluster, find_chroma, find_postgres_bindir
-from ingest.pipeline import ingest
-from tests.conftest import CORPUS, make_settings
+from tests.conftest import CORPUS, ingest, make_settings
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.components import Components
 from assistant.config import Settings
 from evals.servers import ChromaServer
+from services import Services
 
 COVERED = "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
 SOURCE = "nyansokan_och_kontrollhandlingar.pdf"
@@ -14,7 +14,7 @@ def test_ingest_and_answer_through_the_chroma_server(
     shared_settings: Settings, chroma_server: ChromaServer
 ) -> None:
     assert shared_settings.chroma_url == chroma_server.url, "the settings must point at the server"
-    components = Components.build(shared_settings)
+    components = Services(shared_settings)
     try:
         response = components.pipeline.ask(COVERED)
         stored = components.vectors.count()

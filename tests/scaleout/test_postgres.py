@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.database import (
     AnswerRow,
@@ -21,8 +20,8 @@ from assistant.database import (
 )
 from assistant.gaps import UnknownAnswerError
 from evals.servers import PostgresCluster
-from ingest.pipeline import ingest
-from tests.conftest import CORPUS, make_settings
+from services import Services
+from tests.conftest import CORPUS, ingest, make_settings
 
 COVERED = "Hur många månader bakåt ska jag begära kontoutdrag vid nyansökan?"
 FOLLOW_UP = "och om hen har ett ISK?"
@@ -65,7 +64,7 @@ def engine(pg_settings: Settings) -> Iterator[Engine]:
 def test_answers_gaps_and_feedback_are_written_to_postgresql(
     pg_settings: Settings, engine: Engine
 ) -> None:
-    components = Components.build(pg_settings)
+    components = Services(pg_settings)
     try:
         assert components.database.engine.dialect.name == "postgresql", "should use PostgreSQL"
         answered = components.pipeline.ask(COVERED)
@@ -104,7 +103,7 @@ def test_answers_gaps_and_feedback_are_written_to_postgresql(
 def test_text_that_postgresql_rejects_is_cleaned_or_fits(
     pg_settings: Settings, engine: Engine
 ) -> None:
-    components = Components.build(pg_settings)
+    components = Services(pg_settings)
     try:
         with_nul = components.pipeline.ask("Vad gäller för\x00 bygglov till en altan?")
         long_key = components.pipeline.ask(LONG_WORDS)
@@ -146,7 +145,7 @@ def test_replicas_can_create_the_schema_at_the_same_time(
 
 
 def test_a_restart_mid_conversation_keeps_the_log_and_the_history(pg_settings: Settings) -> None:
-    before = Components.build(pg_settings)
+    before = Services(pg_settings)
     try:
         first = before.pipeline.ask(COVERED)
         refused = before.pipeline.ask(UNCOVERED)
@@ -155,7 +154,7 @@ def test_a_restart_mid_conversation_keeps_the_log_and_the_history(pg_settings: S
     finally:
         before.close()
 
-    after = Components.build(pg_settings)
+    after = Services(pg_settings)
     try:
         gaps = {g.id: g for g in after.gaps.gaps()}
         history = after.gaps.recent_questions(first.conversation_id, 4)

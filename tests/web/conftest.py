@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.conftest import LiveServer, make_settings
 from tests.oidc_provider import OIDCProvider
 from web.app import create_app
@@ -41,7 +41,7 @@ class AuthServer:
 
 
 @pytest.fixture(scope="session")
-def auth_server(sample_settings: Settings, sample_components: Components) -> Iterator[AuthServer]:
+def auth_server(sample_settings: Settings, sample_components: Services) -> Iterator[AuthServer]:
     """Serve the sample index with bearer tokens configured, sharing the sample components."""
     settings = make_settings(
         sample_settings.data_dir,
@@ -122,7 +122,7 @@ def oidc_settings(data_dir: Path, provider: OIDCProvider, **overrides: object) -
 
 @pytest.fixture(scope="session")
 def oidc_server(
-    sample_settings: Settings, sample_components: Components, oidc_provider: OIDCProvider
+    sample_settings: Settings, sample_components: Services, oidc_provider: OIDCProvider
 ) -> Iterator[LiveServer]:
     """Serve the sample index with sign-in at the loopback provider, and a caseworker token."""
     settings = oidc_settings(

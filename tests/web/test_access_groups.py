@@ -16,10 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
-from ingest.pipeline import ingest
-from tests.conftest import LiveServer
+from services import Services
+from tests.conftest import LiveServer, ingest
 from tests.oidc_provider import OIDCProvider
 from tests.web.conftest import oidc_settings, sign_in
 from web.app import create_app
@@ -83,15 +82,15 @@ def group_settings(
 
 
 @pytest.fixture(scope="module")
-def group_components(group_settings: Settings) -> Iterator[Components]:
+def group_components(group_settings: Settings) -> Iterator[Services]:
     """Build real components over the group index."""
-    components = Components.build(group_settings)
+    components = Services(group_settings)
     yield components
     components.close()
 
 
 @pytest.fixture(scope="module")
-def group_server(group_settings: Settings, group_components: Components) -> Iterator[LiveServer]:
+def group_server(group_settings: Settings, group_components: Services) -> Iterator[LiveServer]:
     """Serve the group index with OIDC sign-in."""
     with LiveServer(create_app(group_settings, group_components)) as server:
         yield server
@@ -154,7 +153,7 @@ def test_document_list_and_files_hide_restricted_documents(
         assert alva.get(path).status_code == 404, "to others the document does not exist"
 
 
-def test_retrieval_fills_k_with_visible_passages(group_components: Components) -> None:
+def test_retrieval_fills_k_with_visible_passages(group_components: Services) -> None:
     retriever = group_components.retriever
     everyone = retriever.retrieve(QUESTION, 10)
     total = len(everyone.passages)
@@ -231,7 +230,7 @@ def test_upload_with_groups_restricts_the_document(
 
 
 def test_tokens_and_the_proxy_header_carry_groups(
-    group_settings: Settings, group_components: Components
+    group_settings: Settings, group_components: Services
 ) -> None:
     eko_token, plain_token = "ekonomi-token-4f8a2c", "vanlig-token-9d1e7b"
     settings = group_settings.model_copy(

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from assistant.components import Components
+from services import Services
 from tests.conftest import CORPUS, LiveServer, make_settings
 from tests.web.conftest import AuthServer
 from web.app import create_app
@@ -43,7 +43,7 @@ def ask(url: str) -> dict[str, object]:
 def test_receipt_keeps_the_version_in_force_when_the_answer_was_given(tmp_path: Path) -> None:
     first_text, second_text = routine("1.0", "1 250"), routine("2.0", "1 400")
     settings = make_settings(tmp_path / "data")
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         with LiveServer(create_app(settings, components)) as server:
             upload(server.url, first_text)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.components import Components
+from services import Services
 from tests.conftest import LiveServer, make_settings
 from web.app import create_app
 
@@ -147,7 +147,7 @@ def test_roles_are_enforced(auth_server: object) -> None:
 
 def test_upload_ingests_at_once_and_refuses_bad_files(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data")
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         with LiveServer(create_app(settings, components)) as server:
             url = server.url

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from assistant.audit import Actor
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.conftest import LiveServer, make_settings
 from tests.web.conftest import CASEWORKER_TOKEN, ROUTINE_GROUP_TOKEN
 from web.app import create_app
@@ -34,11 +34,11 @@ class AuditServer:
     """A live app with login, and the components it shares with the session."""
 
     url: str
-    components: Components
+    components: Services
 
 
 @pytest.fixture(scope="module")
-def audit_server(sample_settings: Settings, sample_components: Components) -> Iterator[AuditServer]:
+def audit_server(sample_settings: Settings, sample_components: Services) -> Iterator[AuditServer]:
     """Serve the sample index with tokens and a proxy user header, its own login throttle."""
     settings = make_settings(
         sample_settings.data_dir,

@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.components import Components
-from ingest.pipeline import ingest
-from tests.conftest import CORPUS, LiveServer, make_settings
+from services import Services
+from tests.conftest import CORPUS, LiveServer, ingest, make_settings
 from tests.records import EXPECTED, seed_records
 from web.app import create_app
 
@@ -26,7 +25,7 @@ def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     """Serve one small document and seeded old records, with no login (everyone is open)."""
     settings = make_settings(tmp_path_factory.mktemp("audit-data"))
     ingest(settings, [CORPUS / "ovrigt" / "telefontider_och_kontaktvagar.html"], progress=False)
-    components = Components.build(settings)
+    components = Services(settings)
     seed_records(components.database)
     try:
         with LiveServer(create_app(settings, components)) as server:

@@ -258,14 +258,13 @@ def make_docx(path: Path) -> Path:
 @pytest.fixture
 def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Serve a fresh index holding one small document, so uploads leave the sample alone."""
-    from assistant.components import Components
-    from ingest.pipeline import ingest
-    from tests.conftest import make_settings
+    from services import Services
+    from tests.conftest import ingest, make_settings
     from web.app import create_app
 
     settings = make_settings(tmp_path_factory.mktemp("upload-data"))
     ingest(settings, [CORPUS / "ovrigt" / "telefontider_och_kontaktvagar.html"], progress=False)
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         with LiveServer(create_app(settings, components)) as server:
             yield server

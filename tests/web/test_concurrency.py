@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.assistant.test_ollama import QUESTION, cite_fact
 from tests.conftest import LiveServer, make_settings
 from tests.fake_ollama import MODEL, FakeOllama, LoopbackOllama
@@ -54,7 +54,7 @@ def test_answers_queue_at_the_limit_while_health_checks_answer(sample_settings: 
             ollama_timeout=30,
             answer_threads=LIMIT,
         )
-        components = Components.build(settings)
+        components = Services(settings)
         try:
             with LiveServer(create_app(settings, components)) as server:
                 path = ["/api/chat", "/api/chat/stream"]

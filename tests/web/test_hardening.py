@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.conftest import LiveServer, make_settings
 from tests.web.conftest import CASEWORKER_TOKEN, ROUTINE_GROUP_TOKEN
 from web.app import create_app
@@ -35,7 +35,7 @@ def tokens(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def open_client(sample_settings: Settings, sample_components: Components) -> Iterator[TestClient]:
+def open_client(sample_settings: Settings, sample_components: Services) -> Iterator[TestClient]:
     """The app without login over the sample index, in process."""
     app = create_app(sample_settings, sample_components)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -43,7 +43,7 @@ def open_client(sample_settings: Settings, sample_components: Components) -> Ite
 
 
 @pytest.fixture(scope="module")
-def small_server(sample_settings: Settings, sample_components: Components) -> Iterator[LiveServer]:
+def small_server(sample_settings: Settings, sample_components: Services) -> Iterator[LiveServer]:
     """A live app with tokens and a 0.1 MB file limit."""
     settings = make_settings(sample_settings.data_dir, **tokens(max_file_mb=0.1))
     with LiveServer(create_app(settings, sample_components)) as server:
@@ -179,7 +179,7 @@ def test_csv_export_neutralises_formulas(open_client: TestClient) -> None:
 
 # Finding 13: the role header from any client; header-only auth on a public address.
 def test_role_header_needs_the_trusted_proxy(
-    sample_settings: Settings, sample_components: Components
+    sample_settings: Settings, sample_components: Services
 ) -> None:
     settings = make_settings(sample_settings.data_dir, auth_header="X-Rutinstod-Role")
     with TestClient(create_app(settings, sample_components)) as client:  # client "testclient"
@@ -207,7 +207,7 @@ def test_header_only_auth_is_refused_on_a_public_address(tmp_path: Path) -> None
 
 
 # Low findings.
-def test_low_findings(open_client: TestClient, sample_components: Components) -> None:
+def test_low_findings(open_client: TestClient, sample_components: Services) -> None:
     far = open_client.get("/api/gaps/topics", params={"until": "9999-12-31"})
     assert far.status_code == 200, far.text
     blank = open_client.post("/api/chat", json={"question": " \n\t "})
@@ -223,7 +223,7 @@ def test_low_findings(open_client: TestClient, sample_components: Components) ->
     assert "default-src 'none'" in original.headers["content-security-policy"]
 
 
-def test_login_is_throttled(sample_settings: Settings, sample_components: Components) -> None:
+def test_login_is_throttled(sample_settings: Settings, sample_components: Services) -> None:
     settings = make_settings(sample_settings.data_dir, **tokens())
     with TestClient(create_app(settings, sample_components)) as client:
         codes = [client.post("/logga-in", data={"token": f"fel-{i}"}).status_code for i in range(6)]
@@ -236,7 +236,7 @@ def test_login_is_throttled(sample_settings: Settings, sample_components: Compon
 @pytest.fixture(scope="module")
 def upload_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = make_settings(tmp_path_factory.mktemp("hardening-data"))
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         with TestClient(create_app(settings, components)) as client:
             yield client

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.conftest import LiveServer
 from tests.oidc_provider import OIDCProvider
 from tests.web.conftest import CASEWORKER_TOKEN, oidc_settings, sign_in
@@ -175,7 +175,7 @@ def test_a_copy_of_the_cookie_is_dead_after_logout(
 
 
 def test_logout_without_end_session_stays_local(
-    provider: OIDCProvider, sample_settings: Settings, sample_components: Components
+    provider: OIDCProvider, sample_settings: Settings, sample_components: Services
 ) -> None:
     provider.end_session = False  # read by the new app's first look at the discovery
     settings = oidc_settings(sample_settings.data_dir, provider)

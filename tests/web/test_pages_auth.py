@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
+from services import Services
 from tests.conftest import LiveServer, make_settings
 from tests.web.conftest import AuthServer
 from web.app import create_app
@@ -149,7 +149,7 @@ def test_static_files_are_served(live_server: LiveServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def proxy_server(sample_settings: Settings, sample_components: Components) -> Iterator[LiveServer]:
+def proxy_server(sample_settings: Settings, sample_components: Services) -> Iterator[LiveServer]:
     """Serve the app with roles taken from a trusted reverse-proxy header."""
     settings = make_settings(sample_settings.data_dir, auth_header="X-Rutinstod-Role")
     with LiveServer(create_app(settings, sample_components)) as server:

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
-from ingest.pipeline import ingest
-from tests.conftest import CORPUS, make_settings
+from services import Services
+from tests.conftest import CORPUS, ingest, make_settings
 from web.app import create_app
 
 schemathesis = pytest.importorskip("schemathesis", reason="pip install schemathesis")
@@ -38,9 +37,9 @@ def fuzz_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def fuzz_components(fuzz_settings: Settings) -> Iterator[Components]:
+def fuzz_components(fuzz_settings: Settings) -> Iterator[Services]:
     """Build the components once, with a gap and an answer already logged."""
-    components = Components.build(fuzz_settings)
+    components = Services(fuzz_settings)
     components.pipeline.ask(UNCOVERED)
     yield components
     components.close()
@@ -69,9 +68,7 @@ def fuzz(operation: Any, mode: Any, sent: list[int]) -> str | None:
     return None
 
 
-def test_no_input_causes_a_server_error(
-    fuzz_settings: Settings, fuzz_components: Components
-) -> None:
+def test_no_input_causes_a_server_error(fuzz_settings: Settings, fuzz_components: Services) -> None:
     # The pytest plugin's lazy loader (schemathesis.pytest.from_fixture) fails on pytest 9
     # ('Function' object has no attribute '_nodeid'), so each operation is fuzzed here.
     app = create_app(fuzz_settings, fuzz_components)

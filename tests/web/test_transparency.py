@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from assistant.components import Components
 from assistant.config import Settings
 from assistant.prompts import DECISION_REQUEST_TEXT
+from services import Services
 from tests.conftest import LiveServer, make_settings
 from tests.web.conftest import AuthServer
 from web.app import create_app
@@ -27,7 +27,7 @@ def api(live_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def contact_api(sample_settings: Settings, sample_components: Components) -> Iterator[httpx.Client]:
+def contact_api(sample_settings: Settings, sample_components: Services) -> Iterator[httpx.Client]:
     """Serve the sample index with a contact address and other retention periods."""
     settings = make_settings(
         sample_settings.data_dir,

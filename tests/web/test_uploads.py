@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.components import Components
 from assistant.config import Settings
 from ingest.lock import IngestLock
-from ingest.pipeline import ingest
 from ingest.uploads import upload_name
-from tests.conftest import make_settings
+from services import Services
+from tests.conftest import ingest, make_settings
 from tests.documents import make_docx, make_pdf
 from web.app import create_app
 
@@ -56,7 +55,7 @@ def corpus(tmp_path: Path) -> Path:
 
 def client_for(settings: Settings) -> Iterator[TestClient]:
     """Serve an app on its own index for one test."""
-    components = Components.build(settings)
+    components = Services(settings)
     try:
         with TestClient(create_app(settings, components)) as client:
             yield client

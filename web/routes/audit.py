@@ -21,10 +21,10 @@ from assistant.audit import (
     export_csv,
     export_jsonl,
 )
-from web.deps import AuditLogDep, AuditorDep, AuditReaderDep
+from web.deps import AuditLogDep, AuditorDep, RequireAuditReader
 from web.schemas import AuditEventOut, AuditPageOut
 
-router = APIRouter(prefix="/api/audit", tags=["audit"])
+router = APIRouter(prefix="/api/audit", tags=["audit"], dependencies=[RequireAuditReader])
 Moment = dt.datetime | dt.date
 Actor = Annotated[
     str | None, Query(max_length=160, description="Aktören, som den visas (t.ex. token:3f…).")
@@ -75,7 +75,6 @@ def filter_detail(where: AuditFilter) -> dict[str, object]:
 def list_events(
     audit: AuditLogDep,
     auditor: AuditorDep,
-    _roles: AuditReaderDep,
     actor: Actor = None,
     action: Action = None,
     since: Since = None,
@@ -113,7 +112,6 @@ def export(
 def export_audit_csv(
     audit: AuditLogDep,
     auditor: AuditorDep,
-    _roles: AuditReaderDep,
     actor: Actor = None,
     action: Action = None,
     since: Since = None,
@@ -127,7 +125,6 @@ def export_audit_csv(
 def export_audit_jsonl(
     audit: AuditLogDep,
     auditor: AuditorDep,
-    _roles: AuditReaderDep,
     actor: Actor = None,
     action: Action = None,
     since: Since = None,

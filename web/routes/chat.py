@@ -18,15 +18,16 @@ from assistant.gaps import UnknownAnswerError
 from web.deps import (
     AnswerLimiterDep,
     AuditorDep,
-    CaseworkerDep,
     CatalogDep,
     GapLogDep,
     PipelineDep,
     ReaderDep,
+    RequireCaseworker,
 )
 from web.schemas import AnswerOut, ChatRequest, ChatResponseOut, FeedbackOut, FeedbackRequest
+from web.serialise import chat_response_json, stored_citation_json
 
-router = APIRouter(prefix="/api", tags=["chat"])
+router = APIRouter(prefix="/api", tags=["chat"], dependencies=[RequireCaseworker])
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +45,6 @@ async def chat(
     limiter: AnswerLimiterDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: CaseworkerDep,
 ) -> dict[str, object]:
     """Answer a question from the routines, with citations, or log it as a gap."""
 
@@ -54,7 +54,7 @@ async def chat(
         return response
 
     response = await anyio.to_thread.run_sync(answer, limiter=limiter)
-    return response.as_dict()
+    return chat_response_json(response)
 
 
 def sse(event: str, data: object) -> str:
@@ -86,7 +86,7 @@ async def stream_events(
                 yield sse("reset", {})
             elif event.response is not None:
                 await anyio.to_thread.run_sync(record_asked, auditor, event.response)
-                yield sse("final", event.response.as_dict())
+                yield sse("final", chat_response_json(event.response))
     except Exception:
         log.exception("Streaming answer failed")
         yield sse("error", {"detail": "Ett fel uppstod när svaret skulle tas fram."})
@@ -105,7 +105,6 @@ def chat_stream(
     limiter: AnswerLimiterDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: CaseworkerDep,
 ) -> StreamingResponse:
     """Stream the answer as server-sent events: token..., then final with the response."""
     return StreamingResponse(
@@ -117,7 +116,7 @@ def chat_stream(
 
 @router.get("/answers/{answer_id}", response_model=AnswerOut, responses={404: {}})
 def stored_answer(
-    answer_id: str, gaps: GapLogDep, catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
+    answer_id: str, gaps: GapLogDep, catalog: CatalogDep, reader: ReaderDep
 ) -> AnswerOut:
     """Return an answer as given, with the document version each citation rested on.
 
@@ -141,12 +140,12 @@ def stored_answer(
         answered=row.answered,
         generator=row.generator,
         created_at=row.created_at.isoformat(timespec="seconds"),
-        citations=row.citations or [],
+        citations=[stored_citation_json(c) for c in row.citations or []],
     )
 
 
 @router.post("/feedback", response_model=FeedbackOut)
-def feedback(body: FeedbackRequest, gaps: GapLogDep, _roles: CaseworkerDep) -> FeedbackOut:
+def feedback(body: FeedbackRequest, gaps: GapLogDep) -> FeedbackOut:
     """Store helpful / not helpful on an answer; unhelpful answers join the gap log."""
     try:
         gap = gaps.record_feedback(body.answer_id, body.helpful, body.reason, body.comment)

@@ -25,16 +25,16 @@ from ingest.lock import IngestLockedError
 from ingest.uploads import UploadRefused, accept_upload, upload_name, upload_target
 from web.deps import (
     AuditorDep,
-    CaseworkerDep,
     CatalogDep,
     IngestorDep,
     ReaderDep,
-    RoutineGroupDep,
+    RequireCaseworker,
+    RequireRoutineGroup,
     SettingsDep,
 )
 from web.schemas import DocumentOut, IngestFailureOut, UploadOut
 
-router = APIRouter(prefix="/api/documents", tags=["documents"])
+router = APIRouter(prefix="/api/documents", tags=["documents"], dependencies=[RequireCaseworker])
 
 
 def shown(text: str) -> str:
@@ -70,16 +70,14 @@ def visible_document(catalog: Catalog, document_id: str, reader: Reader) -> Docu
 
 
 @router.get("", response_model=list[DocumentOut])
-def list_documents(
-    catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
-) -> list[DocumentOut]:
+def list_documents(catalog: CatalogDep, reader: ReaderDep) -> list[DocumentOut]:
     """List the ingested documents the caller may see."""
     today = dt.date.today()
     return [document_out(r, today) for r in catalog.documents() if can_see(r.groups, reader)]
 
 
-@router.get("/failures", response_model=list[IngestFailureOut])
-def list_failures(catalog: CatalogDep, _roles: RoutineGroupDep) -> list[IngestFailureOut]:
+@router.get("/failures", response_model=list[IngestFailureOut], dependencies=[RequireRoutineGroup])
+def list_failures(catalog: CatalogDep) -> list[IngestFailureOut]:
     """List the files whose last ingest failed, with the reason."""
     return [
         IngestFailureOut(
@@ -92,9 +90,7 @@ def list_failures(catalog: CatalogDep, _roles: RoutineGroupDep) -> list[IngestFa
 
 
 @router.get("/{document_id}/file", response_class=FileResponse)
-def document_file(
-    document_id: str, catalog: CatalogDep, reader: ReaderDep, _roles: CaseworkerDep
-) -> FileResponse:
+def document_file(document_id: str, catalog: CatalogDep, reader: ReaderDep) -> FileResponse:
     """Serve the original file, shown inline (PDFs open at #page=N)."""
     row = visible_document(catalog, document_id, reader)
     path = Path(row.source_path)
@@ -117,7 +113,7 @@ def document_file(
     )
 
 
-@router.post("", response_model=UploadOut)
+@router.post("", response_model=UploadOut, dependencies=[RequireRoutineGroup])
 def upload(
     file: UploadFile,
     settings: SettingsDep,
@@ -125,7 +121,6 @@ def upload(
     ingestor: IngestorDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     groups: Annotated[
         str,
         Form(
@@ -176,7 +171,7 @@ def upload(
     )
 
 
-@router.delete("/{document_id}", status_code=204)
+@router.delete("/{document_id}", status_code=204, dependencies=[RequireRoutineGroup])
 def retire(
     document_id: str,
     catalog: CatalogDep,
@@ -184,7 +179,6 @@ def retire(
     ingestor: IngestorDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> None:
     """Take a document out of the index; an uploaded copy is deleted too."""
     row = visible_document(catalog, document_id, reader)

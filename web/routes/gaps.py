@@ -16,7 +16,7 @@ from assistant.gap_details import GapDetail, as_utc
 from assistant.gap_refs import normalise_ref
 from assistant.gap_topics import SameTopicError
 from assistant.gaps import GapLog, GapUpdate, UnknownGapError
-from web.deps import AuditorDep, GapLogDep, ReaderDep, RoutineGroupDep
+from web.deps import AuditorDep, GapLogDep, ReaderDep, RequireRoutineGroup
 from web.schemas import (
     GapFeedbackOut,
     GapMove,
@@ -30,8 +30,9 @@ from web.schemas import (
     TopicPatch,
     TopicStatusOut,
 )
+from web.serialise import nearest_json, stored_citation_json
 
-router = APIRouter(prefix="/api/gaps", tags=["gaps"])
+router = APIRouter(prefix="/api/gaps", tags=["gaps"], dependencies=[RequireRoutineGroup])
 Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
 Until = Annotated[dt.date | None, Query(description="Till och med datum (ÅÅÅÅ-MM-DD).")]
 Ref = Annotated[
@@ -72,7 +73,10 @@ def parse_ref(ref: str | None) -> str | None:
 def feedback_parts(detail: GapDetail) -> tuple[GapFeedbackOut | None, GivenAnswerOut | None]:
     """Render a gap's feedback and the answer that was given."""
     feedback = GapFeedbackOut.model_validate(detail.feedback) if detail.feedback else None
-    answer = GivenAnswerOut.model_validate(detail.answer) if detail.answer else None
+    answer = None
+    if detail.answer:
+        cited = [stored_citation_json(c) for c in detail.answer.citations]
+        answer = GivenAnswerOut.model_validate({"text": detail.answer.text, "citations": cited})
     return feedback, answer
 
 
@@ -92,7 +96,7 @@ def gap_out(detail: GapDetail) -> GapOut:
         owner=row.owner,
         note=row.note,
         resolving_document=row.resolving_document,
-        nearest=row.nearest or [],
+        nearest=[nearest_json(n) for n in row.nearest or []],
         top_score=row.top_score,
         created_at=row.created_at.isoformat(timespec="seconds"),
         feedback=feedback,
@@ -122,7 +126,6 @@ def list_gaps(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
@@ -143,7 +146,6 @@ def export_csv(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
@@ -176,7 +178,7 @@ def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
         first_seen=rows[0].created_at.isoformat(timespec="seconds"),
         last_seen=rows[-1].created_at.isoformat(timespec="seconds"),
         examples=list(dict.fromkeys(r.question for r in reversed(rows)))[:5],
-        nearest=list(nearest.values())[:3],
+        nearest=[nearest_json(n) for n in list(nearest.values())[:3]],
         gap_ids=[r.id for r in rows],
         kinds=dict(Counter(d.kind_label for d in details)),
         gaps=[topic_gap_out(d) for d in details],
@@ -189,7 +191,6 @@ def list_topics(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
     status: Status | None = None,
     since: Since = None,
     until: Until = None,
@@ -224,7 +225,6 @@ def patch_topic(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Change a topic's status, owner, note or resolving document, and its gaps'."""
     require_visible(gaps, reader, topic_id=topic_id)
@@ -250,7 +250,6 @@ def merge_topic(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> TopicStatusOut:
     """Move every gap of this topic into another and delete this one; return the other."""
     require_visible(gaps, reader, topic_id=topic_id)
@@ -278,7 +277,6 @@ def move_gap(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Move a gap to another topic, or to a new topic of its own when topic_id is null."""
     require_visible(gaps, reader, gap_id=gap_id)
@@ -299,7 +297,6 @@ def patch_gap(
     gaps: GapLogDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    _roles: RoutineGroupDep,
 ) -> GapOut:
     """Change one gap's status, owner, note or resolving document."""
     require_visible(gaps, reader, gap_id=gap_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from web.deps import ComponentsDep
+from web.deps import ServicesDep
 from web.schemas import ReadyOut
 
 router = APIRouter(tags=["health"])
@@ -18,16 +18,16 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
-def readyz(components: ComponentsDep) -> JSONResponse:
+def readyz(services: ServicesDep) -> JSONResponse:
     """Report whether the index is loaded, complete, and whether generation runs as configured.
 
     Not ready while the vector store lacks passages the manifest has in use: questions
     would be refused and logged as gaps that are none.
     """
-    generation = components.catalog.generation()
-    documents = len(components.catalog.documents())
-    health = components.generator_health()
-    missing = components.retriever.snapshot().missing if generation else 0
+    generation = services.catalog.generation()
+    documents = len(services.catalog.documents())
+    health = services.generator_health()
+    missing = services.retriever.snapshot().missing if generation else 0
     if not generation or not documents or missing:
         status = "not_ready"
     elif health.state != "ok":

@@ -1,0 +1,98 @@
+"""The API's JSON for the core's objects: answers, citations, nearest documents, receipts.
+
+The core keeps and returns a document's id, page and section; the address that opens
+its original file belongs to the API, so it is added here, when a response is written.
+A `url` that older stored rows (gap rows, answer receipts) still carry is ignored: the
+link is always made anew from the document id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from assistant.answer import ChatResponse
+from assistant.citations import Citation
+
+
+def document_url(document_id: str, document: str | None = None, page: int | None = None) -> str:
+    """Return the link that opens a document's original file, at the page for PDFs."""
+    base = f"/api/documents/{document_id}/file"
+    if page and document and document.lower().endswith(".pdf"):
+        return f"{base}#page={page}"
+    return base
+
+
+def citation_json(citation: Citation) -> dict[str, object]:
+    """Return a citation as the API shows it."""
+    p = citation.passage
+    shown: dict[str, object] = {
+        "id": citation.id,
+        "document": p.document,
+        "document_id": p.document_id,
+        "title": p.title,
+        "type": p.doc_type,
+        "section": p.section,
+        "page": p.page,
+        "valid_from": p.valid_from,
+        "quote": citation.quote,
+        "passage": p.text,
+        "url": document_url(p.document_id, p.document, p.page),
+        "version": p.version,
+        "valid_to": p.valid_to,
+        "retired": citation.retired,
+        "replaced_by": citation.replaced_by,
+    }
+    if p.ocr_confidence is not None:  # the passage was read from a scan by OCR
+        shown["ocr_confidence"] = round(p.ocr_confidence, 4)
+    return shown
+
+
+def stored_citation_json(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a stored citation (a receipt, or a gap's given answer) with its file's link."""
+    shown = {key: value for key, value in stored.items() if key != "url"}
+    document_id = stored.get("document_id")
+    page = stored.get("page")
+    shown["url"] = document_url(str(document_id), stored.get("document"), page)
+    return shown
+
+
+def nearest_json(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a nearest document, as a refusal or a gap row keeps it, with its file's link.
+
+    A PDF's link opens at the nearest passage's page.
+    """
+    shown: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key in {"url", "groups"}:
+            continue
+        shown[key] = value
+    document_id = entry.get("document_id")
+    shown["url"] = (
+        None
+        if document_id is None
+        else document_url(str(document_id), entry.get("document"), entry.get("page"))
+    )
+    if "groups" in entry:
+        shown["groups"] = entry["groups"]
+    return shown
+
+
+def chat_response_json(response: ChatResponse) -> dict[str, Any]:
+    """Return an answer, or a refusal with its gap, as the API's JSON object."""
+    return {
+        "answer": response.answer,
+        "answered": response.answered,
+        "kind": response.kind,
+        "question": response.question,
+        "citations": [citation_json(c) for c in response.citations],
+        "lessons": [citation_json(c) for c in response.lessons],
+        "nearest": [nearest_json(n) for n in response.nearest],
+        "gap_id": response.gap_id,
+        "gap_ref": response.gap_ref,
+        "conversation_id": response.conversation_id,
+        "answer_id": response.answer_id,
+        "redacted": response.redacted,
+        "generator": response.generator,
+        "notices": response.notices,
+    }
