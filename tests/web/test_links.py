@@ -37,7 +37,10 @@ def test_the_gap_log_keeps_ids_and_the_api_adds_the_links(
     ).json()
     assert refused["gap_id"] and refused["nearest"], refused
     for entry in refused["nearest"]:
-        assert entry["url"] == f"/api/documents/{entry['document_id']}/file", entry
+        expected = f"/api/documents/{entry['document_id']}/file"
+        if entry["document"].endswith(".pdf") and entry["page"]:
+            expected += f"#page={entry['page']}"  # a PDF opens at the nearest passage's page
+        assert entry["url"] == expected, entry
     stored = next(g for g in sample_components.gaps.gaps() if g.id == refused["gap_id"])
     assert stored.nearest and all("url" not in n for n in stored.nearest), (
         f"the core should store no API address in a gap row: {stored.nearest}"
