@@ -45,15 +45,10 @@ class Citation:
     retired: bool = False
     replaced_by: dict[str, str | None] | None = None
 
-    def receipt(self) -> dict[str, object]:
-        """Return the citation as stored with the answer: the passage and the version it rests on.
-
-        The version, content hash and chunk are those the passage was read from when
-        the answer was given, so the receipt still shows them after the routine changes.
-        Where the original file is served is the API's business (web/serialise.py).
-        """
+    def fields(self) -> dict[str, object]:
+        """Return what every view of the citation shows: the passage, its version and quote."""
         p = self.passage
-        stored: dict[str, object] = {
+        shown: dict[str, object] = {
             "id": self.id,
             "document": p.document,
             "document_id": p.document_id,
@@ -70,8 +65,18 @@ class Citation:
             "replaced_by": self.replaced_by,
         }
         if p.ocr_confidence is not None:  # the passage was read from a scan by OCR
-            stored["ocr_confidence"] = round(p.ocr_confidence, 4)
-        stored |= {"content_hash": p.content_hash, "chunk_id": p.chunk_id}
+            shown["ocr_confidence"] = round(p.ocr_confidence, 4)
+        return shown
+
+    def receipt(self) -> dict[str, object]:
+        """Return the citation as stored with the answer: the passage and the version it rests on.
+
+        The version, content hash and chunk are those the passage was read from when
+        the answer was given, so the receipt still shows them after the routine changes.
+        Where the original file is served is the API's business (web/serialise.py).
+        """
+        p = self.passage
+        stored = self.fields() | {"content_hash": p.content_hash, "chunk_id": p.chunk_id}
         if p.groups:
             stored["groups"] = list(p.groups)
         return stored

@@ -163,6 +163,10 @@ def replace_household(follow_up: str, previous: str) -> str | None:
     return f"{previous[: old.start()]}{household}{previous[old.end() :]}"
 
 
+# An article, with at most one word (an adjective) after it, before a noun.
+NOUN_PHRASE_START = re.compile(r"\b(?:en|ett|den|det|de)\s+(?:[^\W\d_]+\s+)?$", re.IGNORECASE)
+
+
 def replace_head(follow_up: str, previous: str, analyzer: SwedishAnalyzer) -> str | None:
     """Replace the previous question's noun phrase of the same kind as the follow-up's.
 
@@ -195,10 +199,6 @@ def replace_head(follow_up: str, previous: str, analyzer: SwedishAnalyzer) -> st
     return None
 
 
-# An article, with at most one word (an adjective) after it, before a noun.
-NOUN_PHRASE_START = re.compile(r"\b(?:en|ett|den|det|de)\s+(?:[^\W\d_]+\s+)?$", re.IGNORECASE)
-
-
 QUESTION_WORDS = re.compile(
     r"\b(?:hur\s+(?:mycket|många|länge|ofta|lång\s+tid|stor|stort|snabbt|gammal)|vem|vilka|"
     r"vilken|vilket|när|vart|varför)\b",
@@ -217,9 +217,7 @@ def replace_question_word(follow_up: str, previous: str) -> str | None:
     if not olds:
         return None
     old = olds[-1]  # the last sentence's, where a case description comes first
-    word = rest
-    if old.group(0)[0].isupper():
-        word = word[0].upper() + word[1:]
+    word = rest[0].upper() + rest[1:] if old.group(0)[0].isupper() else rest
     return f"{previous[: old.start()]}{word}{previous[old.end() :]}"
 
 

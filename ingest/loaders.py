@@ -111,18 +111,32 @@ def _is_plain_heading(lines: list[str], index: int) -> bool:
     return bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_ITEM.match(after)
 
 
-def _join_lines(lines: list[str]) -> str:
-    """Join wrapped lines into paragraphs at blank lines; list items keep their own line."""
+def _join_lines(lines: list[str], own: list[bool] | None = None) -> str:
+    """Join wrapped lines into paragraphs at blank lines; list items keep their own line.
+
+    A lower-case line after a list item is the rest of that item. `own` marks lines
+    that keep their own line whatever they look like (Markdown table rows, code, lines
+    ending in a hard break), and the line after each of them starts a line too.
+    """
     paragraphs: list[list[str]] = [[]]
-    for line in lines:
+    after_own = False
+    for line, keep in zip(lines, own or [False] * len(lines), strict=True):
         if not line:
             paragraphs.append([])
-        elif LIST_ITEM.match(line) or not paragraphs[-1]:
-            paragraphs[-1].append(line)
-        elif LIST_ITEM.match(paragraphs[-1][-1]) and not line[0].islower():
-            paragraphs[-1].append(line)  # the list has ended: a new line, not the item's rest
+            after_own = False
+            continue
+        current = paragraphs[-1]
+        if (
+            keep
+            or after_own
+            or not current
+            or LIST_ITEM.match(line)
+            or (LIST_ITEM.match(current[-1]) and not line[0].islower())
+        ):
+            current.append(line)
         else:
-            paragraphs[-1][-1] = f"{paragraphs[-1][-1]} {line}"
+            current[-1] = f"{current[-1]} {line}"
+        after_own = keep
     return "\n\n".join(
         "\n".join(" ".join(row.split()) for row in paragraph)
         for paragraph in paragraphs
@@ -171,36 +185,6 @@ def _strip_markdown(line: str) -> str:
     return line.strip("| ").replace(" | ", "; ") if line.startswith("|") else line
 
 
-def _join_markdown(lines: list[tuple[str, bool]]) -> str:
-    """Join a Markdown section's lines as CommonMark does: a paragraph's lines are one.
-
-    Each entry is (text, own line): table rows, code lines and lines after a hard break
-    keep their own line; list items start one, and a lower-case line after an item is
-    the rest of that item. A blank line ends a paragraph.
-    """
-    paragraphs: list[list[str]] = [[]]
-    after_own = False
-    for text, own in lines:
-        if not text:
-            paragraphs.append([])
-            after_own = False
-            continue
-        current = paragraphs[-1]
-        starts = (
-            own
-            or after_own
-            or not current
-            or LIST_ITEM.match(text)
-            or (LIST_ITEM.match(current[-1]) and not text[0].islower())
-        )
-        if starts:
-            current.append(text)
-        else:
-            current[-1] = f"{current[-1]} {text}"
-        after_own = own
-    return "\n\n".join("\n".join(p) for p in paragraphs if p)
-
-
 def load_markdown(data: bytes) -> LoadedFile:
     """Read Markdown: front matter as metadata, '#' headings as sections.
 
@@ -216,7 +200,7 @@ def load_markdown(data: bytes) -> LoadedFile:
     in_code = False
 
     def flush() -> None:
-        text = _join_markdown(buffer).strip()
+        text = _join_lines([t for t, _ in buffer], [keep for _, keep in buffer]).strip()
         if text:
             blocks.append(Block(tracker.path, text))
         buffer.clear()

@@ -24,28 +24,9 @@ def document_url(document_id: str, document: str | None = None, page: int | None
 
 
 def citation_json(citation: Citation) -> dict[str, object]:
-    """Return a citation as the API shows it."""
+    """Return a citation as the API shows it: its fields and its file's link."""
     p = citation.passage
-    shown: dict[str, object] = {
-        "id": citation.id,
-        "document": p.document,
-        "document_id": p.document_id,
-        "title": p.title,
-        "type": p.doc_type,
-        "section": p.section,
-        "page": p.page,
-        "valid_from": p.valid_from,
-        "quote": citation.quote,
-        "passage": p.text,
-        "url": document_url(p.document_id, p.document, p.page),
-        "version": p.version,
-        "valid_to": p.valid_to,
-        "retired": citation.retired,
-        "replaced_by": citation.replaced_by,
-    }
-    if p.ocr_confidence is not None:  # the passage was read from a scan by OCR
-        shown["ocr_confidence"] = round(p.ocr_confidence, 4)
-    return shown
+    return citation.fields() | {"url": document_url(p.document_id, p.document, p.page)}
 
 
 def stored_citation_json(stored: Mapping[str, Any]) -> dict[str, Any]:
