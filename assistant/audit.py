@@ -38,8 +38,12 @@ GAPS_EXPORTED = "gaps.export"
 GAP_CHANGED = "gap.update"
 TOPIC_CHANGED = "topic.update"
 DOCUMENT_UPLOADED = "document.upload"
-DOCUMENT_RETIRED = "document.retire"
-DOCUMENT_DELETED = "document.delete"
+DOCUMENT_RETIRED = "document.withdraw"  # Avveckla: out of force, kept
+DOCUMENT_REACTIVATED = "document.reinstate"  # Återaktivera
+DOCUMENT_DELETED = "document.delete"  # Ta bort: the document and its passages
+FAILURE_DISMISSED = "document.failure.dismiss"  # a failed file taken off the list
+# Written before retirement kept documents: a document taken out of the index.
+DOCUMENT_REMOVED_EARLIER = "document.retire"
 SIGNED_IN = "login.success"
 SIGN_IN_FAILED = "login.failure"
 SIGNED_OUT = "logout"
@@ -56,7 +60,10 @@ ACTION_LABELS = {
     TOPIC_CHANGED: "Ändrade ett ämne",
     DOCUMENT_UPLOADED: "Laddade upp ett dokument",
     DOCUMENT_RETIRED: "Avvecklade ett dokument",
-    DOCUMENT_DELETED: "Avvecklade och raderade ett uppladdat dokument",
+    DOCUMENT_REACTIVATED: "Återaktiverade ett dokument",
+    DOCUMENT_DELETED: "Tog bort ett dokument",
+    DOCUMENT_REMOVED_EARLIER: "Tog bort ett dokument ur indexet (äldre händelse)",
+    FAILURE_DISMISSED: "Tog bort ett inläsningsfel från listan",
     SIGNED_IN: "Loggade in",
     SIGN_IN_FAILED: "Misslyckad inloggning",
     SIGNED_OUT: "Loggade ut",

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.database import ChunkRow, Database, DocumentRow, IndexStateRow, IngestFailureRow
+from assistant.database import (
+    ChunkRow,
+    Database,
+    DocumentRetirementRow,
+    DocumentRow,
+    IndexStateRow,
+    IngestFailureRow,
+)
 from assistant.schemas import DocumentMeta, indexed_text
 
 # Index state, written only by the index writer (ingest/index.py).
@@ -89,6 +96,12 @@ class Catalog:
         """Return one document by id."""
         with self.database.session() as session:
             return session.get(DocumentRow, document_id)
+
+    def retirements(self) -> dict[str, DocumentRetirementRow]:
+        """Return the documents retired by hand (Avveckla), by document id."""
+        with self.database.session() as session:
+            rows = session.scalars(select(DocumentRetirementRow)).all()
+        return {row.document_id: row for row in rows}
 
     def failures(self) -> list[IngestFailureRow]:
         """Return the files whose last ingest failed."""

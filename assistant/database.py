@@ -61,6 +61,22 @@ class DocumentRow(Base):
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class DocumentRetirementRow(Base):
+    """A document retired by hand (Avveckla): kept and listed, out of force, undoable.
+
+    Kept apart from the document's row, which every ingest of its file writes anew, so
+    that the retirement outlasts a changed file (ingest/retirement.py owns this table).
+    """
+
+    __tablename__ = "document_retirements"
+    document_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # the last day in force that the retirement set (assistant/schemas.py: retirement_day)
+    valid_to: Mapped[dt.date] = mapped_column(Date)
+    # the valid_to of the document's own metadata, put back by Återaktivera
+    own_valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    retired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ChunkRow(Base):
     """One passage of a document, as indexed."""
 

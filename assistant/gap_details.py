@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.database import AnswerRow, FeedbackRow, GapRow, GapTopicRow
+from assistant.database import AnswerRow, DocumentRow, FeedbackRow, GapRow, GapTopicRow
 from assistant.privacy import redact
+from assistant.schemas import in_force
 
 # The gap's kind as the routine group reads it (CSV, API, the gaps page).
 KIND_LABELS = {"unanswered": "obesvarad", "feedback": "inte hjälpsamt"}
@@ -82,8 +83,36 @@ def pair_feedback(gap: GapRow, verdicts: Sequence[FeedbackRow]) -> FeedbackNote 
     return FeedbackNote(reason=chosen.reason, comment=comment, created_at=chosen.created_at)
 
 
-def load_details(session: Session, rows: Sequence[GapRow]) -> list[GapDetail]:
-    """Return each gap with its topic label, feedback and given answer, in the rows' order."""
+def flag_retired(
+    citations: list[dict[str, Any]], valid_to: dict[str, dt.date | None], today: dt.date
+) -> list[dict[str, Any]]:
+    """Mark each citation whose document is no longer in force today (`retired`).
+
+    `valid_to` holds the documents that exist; one deleted since keeps the flag it had
+    when the answer was given.
+    """
+    return [
+        c | {"retired": not in_force(valid_to[c["document_id"]], today)}
+        if c.get("document_id") in valid_to
+        else c | {"retired": bool(c.get("retired"))}
+        for c in citations
+    ]
+
+
+def documents_valid_to(session: Session, ids: set[str]) -> dict[str, dt.date | None]:
+    """Return the valid_to of the documents that exist among the ids."""
+    query = select(DocumentRow.id, DocumentRow.valid_to).where(DocumentRow.id.in_(ids))
+    return {doc_id: valid_to for doc_id, valid_to in session.execute(query)}
+
+
+def load_details(
+    session: Session, rows: Sequence[GapRow], today: dt.date | None = None
+) -> list[GapDetail]:
+    """Return each gap with its topic label, feedback and given answer, in the rows' order.
+
+    The given answer's citations say whether their document is still in force today.
+    """
+    today = today or dt.date.today()
     topic_ids = {r.topic_id for r in rows if r.topic_id}
     labels = {
         topic_id: label
@@ -102,6 +131,12 @@ def load_details(session: Session, rows: Sequence[GapRow]) -> list[GapDetail]:
         .order_by(FeedbackRow.created_at, FeedbackRow.id)
     ):
         verdicts.setdefault(verdict.answer_id, []).append(verdict)
+    ids = {c.get("document_id") for a in answers.values() for c in a.citations}
+    valid_to = documents_valid_to(session, {i for i in ids if i})
+    cited = {
+        a.id: flag_retired([slim_citation(c) for c in a.citations], valid_to, today)
+        for a in answers.values()
+    }
     details = []
     for row in rows:
         answer = answers.get(row.answer_id or "") if row.kind == "feedback" else None
@@ -112,9 +147,7 @@ def load_details(session: Session, rows: Sequence[GapRow]) -> list[GapDetail]:
                 feedback=pair_feedback(row, verdicts.get(row.answer_id or "", []))
                 if answer
                 else None,
-                answer=GivenAnswer(answer.answer, [slim_citation(c) for c in answer.citations])
-                if answer
-                else None,
+                answer=GivenAnswer(answer.answer, cited[answer.id]) if answer else None,
             )
         )
     return details

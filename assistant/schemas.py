@@ -11,6 +11,26 @@ import numpy as np
 DOCUMENT_TYPES = ("rutin", "riktlinje", "avvikelseanalys", "övrigt")
 
 
+def in_force(valid_to: dt.date | None, day: dt.date) -> bool:
+    """Tell whether a document with this valid_to is in force on a day.
+
+    valid_to is the last day a document is in force: it is in force on `day` when
+    valid_to is unset or valid_to >= day (retrieval's live set, retired citations and
+    the documents list all read it so).
+    """
+    return valid_to is None or valid_to >= day
+
+
+def retirement_day(today: dt.date) -> dt.date:
+    """Return the valid_to that retiring a document by hand (Avveckla) sets: yesterday.
+
+    Not today: with valid_to = today the document would stay in force, and keep
+    answering questions, until midnight. With yesterday it is out of force at once, and
+    a question about a past period still finds it in force up to and including yesterday.
+    """
+    return today - dt.timedelta(days=1)
+
+
 def indexed_text(title: str, section: str | None, text: str) -> str:
     """Return the text that the embedding model and BM25 see: title, section and passage."""
     head = f"{title}. {section}." if section else f"{title}."
@@ -45,7 +65,7 @@ class DocumentMeta:
 
     def is_retired(self, today: dt.date) -> bool:
         """Tell whether the document's validity has ended by the given day."""
-        return self.valid_to is not None and self.valid_to < today
+        return not in_force(self.valid_to, today)
 
 
 @dataclass(frozen=True)

@@ -578,7 +578,7 @@ def load_docx(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for a broken package
-        raise UnreadableFileError(f"DOCX-filen är skadad och kunde inte läsas ({exc}).") from exc
+        raise UnreadableFileError("DOCX-filen är skadad och kunde inte läsas.") from exc
     blocks = DocxReader(document).read()
     if not blocks:
         raise UnreadableFileError("DOCX-filen innehåller ingen text.")

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from assistant.sentences import LIST_ITEM
-from ingest.errors import UnreadableFileError
+from ingest.errors import UnreadableFileError, yaml_position
 from ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 # A numbered heading such as "3 Handläggning" or "3.1 Kontoutdrag" on a line of its own.
@@ -168,7 +168,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(text[3:end]) or {}
     except yaml.YAMLError as exc:
-        message = f"Front matter i Markdown-filen är inte giltig YAML: {exc}"
+        message = f"Front matter i Markdown-filen är inte giltig YAML{yaml_position(exc)}."
         raise UnreadableFileError(message) from exc
     if not isinstance(meta, dict):
         raise UnreadableFileError("Front matter i Markdown-filen måste vara nyckel: värde-par.")

@@ -15,7 +15,7 @@ import yaml
 
 from assistant.access import normalize_groups
 from assistant.schemas import DOCUMENT_TYPES, DocumentMeta
-from ingest.errors import UnreadableFileError
+from ingest.errors import UnreadableFileError, yaml_position
 
 # Folder names that give a document its type when nothing else does.
 FOLDER_TYPES = {
@@ -34,6 +34,10 @@ TYPE_ALIASES = {
     "riktlinjer": "riktlinje",
 }
 SIDECAR_SUFFIX = ".meta.yaml"
+# Fields a sidecar may leave empty on purpose (`owner:`): then the file's own property
+# (a Word file's author, its creation date) is not used either. The upload form writes
+# them so, when the routine group clears a suggested value.
+CLEARABLE = ("owner", "version", "valid_from", "valid_to")
 # A folder's groups: every document below it without groups of its own is restricted
 # to them. Ingest skips names starting with "_", so the file is never read as a document.
 FOLDER_GROUPS = "_groups.yaml"
@@ -65,7 +69,7 @@ def parse_sidecar(data: bytes, name: str) -> dict[str, Any]:
     try:
         parsed = yaml.safe_load(data.decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        message = f"Metadatafilen {name} är inte giltig YAML: {exc}"
+        message = f"Metadatafilen {name} är inte giltig YAML{yaml_position(exc)}."
         raise UnreadableFileError(message) from exc
     if not isinstance(parsed, dict):
         message = f"Metadatafilen {name} måste innehålla nyckel: värde-par."
@@ -149,7 +153,11 @@ def resolve_meta(
     """
     merged = {k: v for k, v in properties.items() if v not in (None, "")}
     sidecar = read_sidecar(path) if sidecar is None else sidecar
-    merged.update({k: v for k, v in sidecar.items() if v not in (None, "")})
+    for key, value in sidecar.items():
+        if value not in (None, ""):
+            merged[key] = value
+        elif key in CLEARABLE:  # written empty on purpose: the file's own value is not used
+            merged.pop(key, None)
     title = str(merged.get("title") or first_heading or path.stem.replace("_", " ").capitalize())
     doc_type = normalize_type(merged["type"]) if "type" in merged else default_type(path)
     valid_from = parse_date(merged.get("valid_from"), "valid_from")

@@ -69,7 +69,7 @@ def render_page(data: bytes, page_index: int, dpi: int = DPI) -> bytes:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(f"PDF-filen kunde inte öppnas för texttolkning ({exc}).") from exc
+        raise UnreadableFileError("PDF-filen kunde inte öppnas för texttolkning.") from exc
     try:
         if not 0 <= page_index < len(document):
             raise UnreadableFileError(
@@ -82,7 +82,7 @@ def render_page(data: bytes, page_index: int, dpi: int = DPI) -> bytes:
             bitmap = page.render(scale=scale, grayscale=True)
         except pdfium.PdfiumError as exc:
             raise UnreadableFileError(
-                f"Sidan {page_index + 1} i PDF-filen kunde inte återges för texttolkning ({exc})."
+                f"Sidan {page_index + 1} i PDF-filen kunde inte återges för texttolkning."
             ) from exc
         pixels = bytes(bitmap.buffer)
         columns, rows, stride = bitmap.width, bitmap.height, bitmap.stride
@@ -139,11 +139,11 @@ def ocr_image(image: bytes, label: str = "Sidan") -> OcrResult:
             f"{label} kunde inte tolkas: texttolkningen (OCR) tog mer än {TIMEOUT_SECONDS} s."
         ) from exc
     except OSError as exc:
-        raise UnreadableFileError(f"{MISSING_TESSERACT} ({exc})") from exc
+        raise UnreadableFileError(MISSING_TESSERACT) from exc
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
         reason = detail[-1] if detail else f"felkod {done.returncode}"
-        raise UnreadableFileError(f"{label} kunde inte tolkas med Tesseract ({reason}).")
+        raise UnreadableFileError(f"{label} kunde inte tolkas med Tesseract.", detail=reason)
     result = read_tsv(done.stdout.decode("utf-8", errors="replace"))
     if not result.text.strip():
         raise UnreadableFileError(

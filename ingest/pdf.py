@@ -746,7 +746,7 @@ def _check_with_pypdf(data: bytes) -> tuple[int, str]:
     except UnreadableFileError:
         raise
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise UnreadableFileError(f"PDF-filen är skadad och kunde inte läsas ({exc}).") from exc
+        raise UnreadableFileError("PDF-filen är skadad och kunde inte läsas.") from exc
     return pages, title
 
 
@@ -759,7 +759,7 @@ def load_pdf(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(f"PDF-filen är skadad och kunde inte läsas ({exc}).") from exc
+        raise UnreadableFileError("PDF-filen är skadad och kunde inte läsas.") from exc
     try:
         raw_pages: list[tuple[list[Segment], float]] = []
         rules: list[list[tuple[float, float, float]]] = []

@@ -7,6 +7,8 @@ at the end of a run, so a run killed at any moment leaves the previous index in 
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -18,13 +20,21 @@ from sqlalchemy import select
 from assistant.catalog import READER_KEY, read_state, write_state
 from assistant.config import Settings
 from assistant.database import Database, DocumentRow, IngestFailureRow, utcnow
+from assistant.schemas import document_id
 from assistant.store import VectorIndex
-from ingest.errors import UnreadableFileError
+from ingest.errors import log_failure, swedish_message
 from ingest.index import IndexWriter, NewDocument, WriteStats
 from ingest.lock import IngestLock
 from ingest.prepare import READER_VERSION, FileOutcome, Preparer, discover
+from ingest.retirement import (
+    begin_retirement,
+    forget_retirements,
+    keep_retired,
+    reinstated_document,
+)
 
 __all__ = ["FileOutcome", "IngestSummary", "Ingestor", "discover"]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,6 +125,8 @@ class Ingestor:
                     partial.replace(path)
                 if document is not None:
                     self.writer.commit([document])
+                    # a new version uploaded over a retired one is in force by its own dates
+                    forget_retirements(self.database, [document.meta.id])
             except BaseException:
                 for path, before in previous:
                     path.with_name(f".{path.name}.partial").unlink(missing_ok=True)
@@ -127,9 +139,42 @@ class Ingestor:
             self._record_failures(IngestSummary([outcome]))
 
     def remove(self, document_ids: list[str]) -> None:
-        """Take documents out of the index, as one committed change."""
+        """Take documents and their passages out of the index, as one committed change."""
         with IngestLock(self.settings.data_dir):
             self.writer.commit([], document_ids)
+            forget_retirements(self.database, document_ids)
+
+    def retire(self, document_id: str, today: dt.date) -> None:
+        """Retire a document by hand: out of force from today, kept (ingest/retirement.py).
+
+        Raises RetirementError (Swedish) for an unknown or already retired document.
+        """
+        with IngestLock(self.settings.data_dir):
+            document = begin_retirement(self.database, document_id, today)
+            try:
+                self.writer.commit([document])
+            except BaseException:
+                forget_retirements(self.database, [document_id])
+                raise
+
+    def reinstate(self, document_id: str) -> None:
+        """Undo a retirement by hand: the valid_to of the document's own metadata applies."""
+        with IngestLock(self.settings.data_dir):
+            self.writer.commit([reinstated_document(self.database, document_id)])
+            forget_retirements(self.database, [document_id])
+
+    def dismiss_failure(self, failure_id: str) -> bool:
+        """Take a failed file off the failures list (it comes back if it fails again).
+
+        `failure_id` is the id a document at the file's path would have. Returns whether
+        such a failure was listed.
+        """
+        with self.database.session() as session:
+            for row in session.scalars(select(IngestFailureRow)).all():
+                if document_id(row.source_path) == failure_id:
+                    session.delete(row)
+                    return True
+        return False
 
     def _known(self) -> dict[str, tuple[str, str]]:
         with self.database.session() as session:
@@ -152,8 +197,11 @@ class Ingestor:
         documents = self._prepare_all(preparer, files, current, summary, progress)
         removed = self._removed(paths, files, known) if prune else []
         summary.outcomes += [FileOutcome(Path(path), "removed") for path in removed]
+        documents = keep_retired(self.database, documents)
         if documents or removed or self.writer.needs_repair():
-            written = self.writer.commit(documents, [known[p][0] for p in removed], progress)
+            removed_ids = [known[p][0] for p in removed]
+            written = self.writer.commit(documents, removed_ids, progress)
+            forget_retirements(self.database, removed_ids)
             summary.written = written
             summary.timings.update(written.timings)
         for phase, seconds in preparer.timings.items():
@@ -181,8 +229,9 @@ class Ingestor:
             previous = known.get(str(path.resolve()))
             try:
                 document, status = preparer.prepare(path, previous[1] if previous else None)
-            except UnreadableFileError as exc:
-                summary.outcomes.append(FileOutcome(path, "failed", str(exc)))
+            except Exception as exc:  # one file's failure, whatever raised it, fails it alone
+                log_failure(log, path.name, exc)
+                summary.outcomes.append(FileOutcome(path, "failed", swedish_message(exc)))
                 continue
             if document is None:
                 summary.outcomes.append(FileOutcome(path, status))

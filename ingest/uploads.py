@@ -12,11 +12,13 @@ An upload goes through four steps, each of which can fail without leaving anythi
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +33,10 @@ from ingest.errors import UnreadableFileError
 from ingest.loaders import LOADERS
 from ingest.metadata import new_sidecar_path, read_sidecar
 from ingest.pipeline import Ingestor
+from ingest.prefill import SuggestedMeta, suggest_metadata
 from ingest.prepare import SKIPPED_NAMES
-from ingest.sandbox import prepare_isolated
+from ingest.sandbox import prepare_isolated, read_isolated
+from ingest.upload_meta import UploadMeta
 
 UPLOAD_TYPES = {".pdf", ".docx", ".md", ".markdown", ".html", ".htm"}
 STAGED_SUFFIX = ".upload"
@@ -100,11 +104,88 @@ def upload_target(name: str, documents: list[DocumentRow], settings: Settings) -
     return same[0] if same else settings.files_dir.resolve() / name
 
 
-def upload_sidecar(target: Path, groups: Sequence[str]) -> tuple[Path, bytes]:
-    """Return the sidecar to write beside an upload: its present one with these groups."""
-    meta = read_sidecar(target) | {"groups": list(normalize_groups(groups))}
-    text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
+def upload_sidecar(
+    target: Path, groups: Sequence[str], meta: UploadMeta | None = None
+) -> tuple[Path, bytes]:
+    """Return the sidecar to write beside an upload: its present one with these groups and
+    the confirmed metadata (groups left empty keep the ones it has)."""
+    fields = read_sidecar(target) | (meta.sidecar_fields() if meta else {})
+    if normalize_groups(groups):
+        fields["groups"] = list(normalize_groups(groups))
+    text = yaml.safe_dump(fields, allow_unicode=True, sort_keys=False, default_flow_style=False)
     return new_sidecar_path(target), text.encode("utf-8")
+
+
+def supported_name(raw_name: str) -> str:
+    """Return the upload's safe name, or refuse a file type that is not read."""
+    name = upload_name(raw_name)
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_TYPES or suffix not in LOADERS:
+        raise UploadRefused("Filtypen stöds inte; ladda upp PDF, DOCX, Markdown eller HTML.", 415)
+    return name
+
+
+@contextmanager
+def staged_copy(settings: Settings, data: bytes) -> Iterator[Path]:
+    """Write an upload as a hidden staged file for the child to read; remove it after."""
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    staged = settings.files_dir / f".{uuid.uuid4().hex}{STAGED_SUFFIX}"
+    try:
+        staged.write_bytes(data)
+        yield staged
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class UploadPreview:
+    """What the upload form is prefilled with; nothing of it is stored."""
+
+    file_name: str
+    suggestion: SuggestedMeta
+    replaces: DocumentRow | None  # the document of the same name the upload would replace
+    pages: int | None
+
+
+def suggestion_from_document(row: DocumentRow) -> SuggestedMeta:
+    """Return the present metadata of a document that an upload would replace."""
+    note = (
+        f"Filen ersätter ”{row.title}”"
+        + (f" (version {row.version})" if row.version else "")
+        + ". Uppgifterna är dokumentets nuvarande; ändra version och datum om de har ändrats."
+    )
+    return SuggestedMeta(
+        title=row.title,
+        doc_type=row.doc_type,
+        owner=row.owner,
+        version=row.version,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        notes=(note,),
+    )
+
+
+def preview_upload(
+    settings: Settings, documents: list[DocumentRow], raw_name: str, data: bytes, today: dt.date
+) -> UploadPreview:
+    """Read an upload apart, as accept_upload would, and suggest its metadata; store nothing.
+
+    A file that replaces an indexed document is prefilled with that document's metadata.
+    Raises UploadRefused or UnreadableFileError, as accept_upload does.
+    """
+    name = supported_name(raw_name)
+    target = upload_target(name, documents, settings)
+    with staged_copy(settings, data) as staged:
+        reading = read_isolated(settings, name, staged)
+    replaced = next((d for d in documents if Path(d.source_path) == target), None)
+    suggestion = (
+        suggestion_from_document(replaced)
+        if replaced is not None
+        else suggest_metadata(
+            name, reading.properties, reading.first_heading, today, reading.first_line
+        )
+    )
+    return UploadPreview(name, suggestion, replaced, reading.pages)
 
 
 def accept_upload(
@@ -114,23 +195,20 @@ def accept_upload(
     raw_name: str,
     data: bytes,
     groups: Sequence[str] = (),
+    meta: UploadMeta | None = None,
 ) -> UploadResult:
     """Take an upload through the four steps; raise UploadRefused, UnreadableFileError
     or IngestLockedError, each leaving every file as it was.
 
     With groups, the document is restricted to them, kept in its sidecar file; without,
-    it keeps whatever groups its sidecar or folder gives it.
+    it keeps whatever groups its sidecar or folder gives it. With meta (the upload form's
+    confirmed fields) its sidecar holds that metadata, which wins over the file's own.
     """
-    name = upload_name(raw_name)
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_TYPES or suffix not in LOADERS:
-        raise UploadRefused("Filtypen stöds inte; ladda upp PDF, DOCX, Markdown eller HTML.", 415)
+    name = supported_name(raw_name)
     target = upload_target(name, documents, settings)
-    sidecar = upload_sidecar(target, groups) if normalize_groups(groups) else None
-    settings.files_dir.mkdir(parents=True, exist_ok=True)
-    staged = settings.files_dir / f".{uuid.uuid4().hex}{STAGED_SUFFIX}"
-    try:
-        staged.write_bytes(data)
+    written = meta is not None or normalize_groups(groups)
+    sidecar = upload_sidecar(target, groups, meta) if written else None
+    with staged_copy(settings, data) as staged:
         document, status = prepare_isolated(
             settings,
             target,
@@ -138,8 +216,6 @@ def accept_upload(
             ingestor.known_hash(target),
             None if sidecar is None else sidecar[1],
         )
-    finally:
-        staged.unlink(missing_ok=True)
     if document is not None:
         ingestor.put(target, data, document, sidecar)
     return UploadResult(
@@ -171,10 +247,12 @@ def remove_staged(settings: Settings) -> int:
 
 
 __all__ = [
+    "UploadPreview",
     "UploadRefused",
     "UploadResult",
     "UnreadableFileError",
     "accept_upload",
+    "preview_upload",
     "remove_staged",
     "upload_name",
     "upload_sidecar",

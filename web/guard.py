@@ -26,6 +26,8 @@ from web.auth import ROUTINE_GROUP, auth_configured, resolve_roles
 # JSON bodies and the login form are small; only document uploads may be large.
 MAX_JSON_BYTES = 64 * 1024
 UPLOAD_PATH = "/api/documents"
+# Both take a whole file: the upload and its preview (which prefills the upload form).
+UPLOAD_PATHS = frozenset({UPLOAD_PATH, f"{UPLOAD_PATH}/preview"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TOO_LARGE = "Begäran är för stor."
 CROSS_SITE = "Begäran kom från en annan webbplats och har stoppats."
@@ -49,7 +51,7 @@ class BodyTooLargeError(HTTPException):
 
 def body_limit(scope: Scope, settings: Settings) -> int:
     """Return the largest body the request's route accepts."""
-    if scope["path"] == UPLOAD_PATH and scope["method"] == "POST":
+    if scope["path"] in UPLOAD_PATHS and scope["method"] == "POST":
         return int(settings.max_file_mb * 1024 * 1024) + 64 * 1024  # the multipart framing
     return MAX_JSON_BYTES
 
@@ -139,7 +141,7 @@ class GuardMiddleware:
         roles = resolve_roles(request, self.settings)
         if not roles:
             return 401, {"detail": "Inloggning krävs."}, {"WWW-Authenticate": "Bearer"}
-        if scope["path"] == UPLOAD_PATH and ROUTINE_GROUP not in roles:
+        if scope["path"] in UPLOAD_PATHS and ROUTINE_GROUP not in roles:
             return 403, {"detail": "Din roll får inte göra detta."}, {}
         return None
 

@@ -189,6 +189,7 @@ class GivenCitationOut(BaseModel):
     page: int | None = None
     quote: str | None = None
     url: str
+    retired: bool = Field(False, description="Its document is no longer in force today.")
 
 
 class GivenAnswerOut(BaseModel):
@@ -318,7 +319,9 @@ class DocumentOut(BaseModel):
     version: str | None
     valid_from: str | None
     valid_to: str | None
-    retired: bool
+    retired: bool = Field(
+        description="No longer in force: valid_to has passed (avvecklad by hand or by its dates)."
+    )
     pages: int | None
     chunk_count: int
     ingested_at: str
@@ -326,14 +329,46 @@ class DocumentOut(BaseModel):
         default_factory=list,
         description="Grupper som dokumentet är begränsat till; tomt: synligt för alla.",
     )
+    retired_at: str | None = Field(
+        None,
+        description="When it was retired with Avveckla (POST …/retire); such a document can "
+        "be reactivated (POST …/reactivate). Null: not retired by hand.",
+    )
 
 
 class IngestFailureOut(BaseModel):
     """A file whose last ingest failed."""
 
+    id: str = Field(description="Used to dismiss it: DELETE /api/documents/failures/{id}.")
     file_name: str
-    message: str
+    message: str = Field(description="Why, in Swedish; technical detail is in the server log.")
     failed_at: str
+
+
+class ReplacedOut(BaseModel):
+    """The indexed document an upload of the same name would replace."""
+
+    id: str
+    title: str
+    version: str | None
+
+
+class UploadPreviewOut(BaseModel):
+    """Metadata suggested for an upload, read from the file; nothing is stored."""
+
+    file_name: str = Field(description="The name the file would be stored under.")
+    title: str
+    type: str
+    owner: str | None
+    version: str | None
+    valid_from: str | None
+    valid_to: str | None
+    groups: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="What was left out of the file's metadata, and why."
+    )
+    replaces: ReplacedOut | None = None
+    pages: int | None = None
 
 
 class UploadOut(BaseModel):

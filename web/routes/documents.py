@@ -1,7 +1,11 @@
-"""Documents: list, original files, upload and retirement.
+"""Documents: list, original files, ingest failures, retiring, reactivating and deleting.
 
 A document restricted to groups is shown only to callers in one of them: to everyone
-else it does not exist (404), in the list and for its file alike.
+else it does not exist (404), in the list, for its file and for every change alike.
+Uploads and their preview are in web/routes/uploads.py.
+
+Avveckla (POST …/retire) keeps a document, out of force from today; Återaktivera
+(POST …/reactivate) undoes it; Ta bort (DELETE) deletes the document and its passages.
 """
 
 from __future__ import annotations
@@ -9,20 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, UploadFile
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from assistant import audit
-from assistant.access import Reader, can_see, normalize_groups
+from assistant.access import Reader, can_see
 from assistant.catalog import Catalog
-from assistant.database import DocumentRow
+from assistant.database import DocumentRetirementRow, DocumentRow
 from assistant.privacy import redact
 from assistant.schemas import document_id as path_document_id
-from ingest.errors import UnreadableFileError
+from assistant.schemas import in_force
 from ingest.lock import IngestLockedError
-from ingest.uploads import UploadRefused, accept_upload, upload_name, upload_target
+from ingest.metadata import sidecar_path
+from ingest.retirement import RetirementError
 from web.deps import (
     AuditorDep,
     CatalogDep,
@@ -32,7 +36,7 @@ from web.deps import (
     RequireRoutineGroup,
     SettingsDep,
 )
-from web.schemas import DocumentOut, IngestFailureOut, UploadOut
+from web.schemas import DocumentOut, IngestFailureOut
 
 router = APIRouter(prefix="/api/documents", tags=["documents"], dependencies=[RequireCaseworker])
 
@@ -42,7 +46,9 @@ def shown(text: str) -> str:
     return redact(text).text
 
 
-def document_out(row: DocumentRow, today: dt.date) -> DocumentOut:
+def document_out(
+    row: DocumentRow, today: dt.date, retirement: DocumentRetirementRow | None = None
+) -> DocumentOut:
     """Render a document row; file names and owners are shown redacted."""
     return DocumentOut(
         id=row.id,
@@ -53,11 +59,12 @@ def document_out(row: DocumentRow, today: dt.date) -> DocumentOut:
         version=row.version,
         valid_from=row.valid_from.isoformat() if row.valid_from else None,
         valid_to=row.valid_to.isoformat() if row.valid_to else None,
-        retired=row.valid_to is not None and row.valid_to < today,
+        retired=not in_force(row.valid_to, today),
         pages=row.pages,
         chunk_count=row.chunk_count,
         ingested_at=row.ingested_at.isoformat(timespec="seconds"),
         groups=list(row.groups or []),
+        retired_at=retirement.retired_at.isoformat(timespec="seconds") if retirement else None,
     )
 
 
@@ -72,8 +79,12 @@ def visible_document(catalog: Catalog, document_id: str, reader: Reader) -> Docu
 @router.get("", response_model=list[DocumentOut])
 def list_documents(catalog: CatalogDep, reader: ReaderDep) -> list[DocumentOut]:
     """List the ingested documents the caller may see."""
-    today = dt.date.today()
-    return [document_out(r, today) for r in catalog.documents() if can_see(r.groups, reader)]
+    today, retirements = dt.date.today(), catalog.retirements()
+    return [
+        document_out(r, today, retirements.get(r.id))
+        for r in catalog.documents()
+        if can_see(r.groups, reader)
+    ]
 
 
 @router.get("/failures", response_model=list[IngestFailureOut], dependencies=[RequireRoutineGroup])
@@ -81,12 +92,21 @@ def list_failures(catalog: CatalogDep) -> list[IngestFailureOut]:
     """List the files whose last ingest failed, with the reason."""
     return [
         IngestFailureOut(
+            id=path_document_id(f.source_path),
             file_name=shown(f.file_name),
             message=shown(f.message),
             failed_at=f.failed_at.isoformat(timespec="seconds"),
         )
         for f in catalog.failures()
     ]
+
+
+@router.delete("/failures/{failure_id}", status_code=204, dependencies=[RequireRoutineGroup])
+def dismiss_failure(failure_id: str, ingestor: IngestorDep, auditor: AuditorDep) -> None:
+    """Take a failed file off the list; it is listed again if it fails at a later ingest."""
+    if not ingestor.dismiss_failure(failure_id):
+        raise HTTPException(404, "Felet finns inte i listan.")
+    auditor.record(audit.FAILURE_DISMISSED, failure_id)
 
 
 @router.get("/{document_id}/file", response_class=FileResponse)
@@ -113,66 +133,63 @@ def document_file(document_id: str, catalog: CatalogDep, reader: ReaderDep) -> F
     )
 
 
-@router.post("", response_model=UploadOut, dependencies=[RequireRoutineGroup])
-def upload(
-    file: UploadFile,
-    settings: SettingsDep,
+def changed_document(catalog: Catalog, document_id: str) -> DocumentOut:
+    """Return a document as listed after a change."""
+    row = catalog.document(document_id)
+    if row is None:
+        raise HTTPException(404, "Dokumentet finns inte.")
+    return document_out(row, dt.date.today(), catalog.retirements().get(document_id))
+
+
+@router.post(
+    "/{document_id}/retire", response_model=DocumentOut, dependencies=[RequireRoutineGroup]
+)
+def retire(
+    document_id: str,
     catalog: CatalogDep,
     ingestor: IngestorDep,
     auditor: AuditorDep,
     reader: ReaderDep,
-    groups: Annotated[
-        str,
-        Form(
-            max_length=2000,
-            description="Grupper som dokumentet begränsas till, kommaseparerade; tomt "
-            "behåller dokumentets grupper.",
-        ),
-    ] = "",
-) -> UploadOut:
-    """Store an uploaded document and ingest it, replacing the document of the same name.
+) -> DocumentOut:
+    """Avveckla: set valid_to to yesterday; kept and listed, no longer used for answers.
 
-    With groups the document is restricted to them; a document the caller may not see
-    cannot be replaced.
+    Citations of it are flagged as no longer in force; a question about a past period
+    still finds it. Undone by POST …/reactivate. 409 when it is already out of force.
     """
-    limit = int(settings.max_file_mb * 1024 * 1024)
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
-        raise HTTPException(413, f"Filen är större än gränsen {settings.max_file_mb:g} MB.")
-    documents = catalog.documents()
-    chosen = normalize_groups(groups)
+    row = visible_document(catalog, document_id, reader)
     try:
-        target = upload_target(upload_name(file.filename or ""), documents, settings)
-        existing = catalog.document(path_document_id(str(target.resolve())))
-        if existing is not None and not can_see(existing.groups, reader):
-            raise UploadRefused("Ett dokument med samma namn finns redan; byt namn på filen.", 409)
-        result = accept_upload(
-            settings, ingestor, documents, file.filename or "", data, groups=chosen
-        )
-    except UploadRefused as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
-    except IngestLockedError as exc:
+        ingestor.retire(document_id, dt.date.today())
+    except (RetirementError, IngestLockedError) as exc:
         raise HTTPException(409, str(exc)) from exc
-    except UnreadableFileError as exc:
-        raise HTTPException(422, f"Filen kunde inte läsas in: {shown(str(exc))}") from exc
-    auditor.record(
-        audit.DOCUMENT_UPLOADED,
-        result.document_id,
-        file_name=result.file_name,
-        status=result.status,
-        groups=len(chosen) or None,
-    )
-    return UploadOut(
-        file_name=result.file_name,
-        status=result.status,
-        message="",
-        chunks=result.chunks,
-        document_id=result.document_id,
-    )
+    auditor.record(audit.DOCUMENT_RETIRED, document_id, file_name=shown(row.file_name))
+    return changed_document(catalog, document_id)
+
+
+@router.post(
+    "/{document_id}/reactivate", response_model=DocumentOut, dependencies=[RequireRoutineGroup]
+)
+def reactivate(
+    document_id: str,
+    catalog: CatalogDep,
+    ingestor: IngestorDep,
+    auditor: AuditorDep,
+    reader: ReaderDep,
+) -> DocumentOut:
+    """Återaktivera: undo Avveckla; the valid_to of the document's own metadata applies.
+
+    409 for a document not retired by hand.
+    """
+    row = visible_document(catalog, document_id, reader)
+    try:
+        ingestor.reinstate(document_id)
+    except (RetirementError, IngestLockedError) as exc:
+        raise HTTPException(409, str(exc)) from exc
+    auditor.record(audit.DOCUMENT_REACTIVATED, document_id, file_name=shown(row.file_name))
+    return changed_document(catalog, document_id)
 
 
 @router.delete("/{document_id}", status_code=204, dependencies=[RequireRoutineGroup])
-def retire(
+def delete_document(
     document_id: str,
     catalog: CatalogDep,
     settings: SettingsDep,
@@ -180,7 +197,12 @@ def retire(
     auditor: AuditorDep,
     reader: ReaderDep,
 ) -> None:
-    """Take a document out of the index; an uploaded copy is deleted too."""
+    """Ta bort: delete the document and its passages from the index.
+
+    An uploaded original (and its metadata file) is deleted too. A file in the corpus
+    folder is left where it is, and read again by the next ingest of that folder unless
+    it is removed there.
+    """
     row = visible_document(catalog, document_id, reader)
     try:
         ingestor.remove([document_id])
@@ -190,5 +212,9 @@ def retire(
     uploaded = path.parent.resolve() == settings.files_dir.resolve()
     if uploaded:
         path.unlink(missing_ok=True)
-    action = audit.DOCUMENT_DELETED if uploaded else audit.DOCUMENT_RETIRED
-    auditor.record(action, document_id, file_name=shown(row.file_name))
+        sidecar = sidecar_path(path)
+        if sidecar is not None:
+            sidecar.unlink(missing_ok=True)
+    auditor.record(
+        audit.DOCUMENT_DELETED, document_id, file_name=shown(row.file_name), file_deleted=uploaded
+    )
