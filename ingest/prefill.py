@@ -218,11 +218,12 @@ def suggest_metadata(
     version = " ".join(str(properties.get("version") or "").split()) or None
     if version is None and (match := VERSION_IN_NAME.search(Path(file_name).stem)):
         version = match.group(1).replace("_", ".")
+    owner = suggest_owner(properties, notes)  # notes come in the form's order
     valid_from, valid_to = suggest_dates(properties, Path(file_name).suffix.lower(), today, notes)
     return SuggestedMeta(
         title=title[:300],
         doc_type=suggest_type(properties, title),
-        owner=suggest_owner(properties, notes),
+        owner=owner,
         version=version,
         valid_from=valid_from,
         valid_to=valid_to,
