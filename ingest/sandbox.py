@@ -87,7 +87,7 @@ def run_child(settings: Settings, request: dict[str, Any]) -> Any:
     if child.returncode == 0:
         return pickle.loads(child.stdout)  # noqa: S301 - our own child's output
     if child.returncode == FAILED:
-        failure = json.loads(child.stderr.decode("utf-8", "replace"))
+        failure = child_failure(child.stderr.decode("utf-8", "replace"))
         if failure.get("detail"):
             log.warning("Upload %s: %s", failure["message"], failure["detail"])
         raise UnreadableFileError(failure["message"], failure.get("detail"))
@@ -96,6 +96,22 @@ def run_child(settings: Settings, request: dict[str, Any]) -> Any:
         f"Filen kunde inte läsas: läsningen avbröts (troligen över minnesgränsen "
         f"{settings.upload_memory_mb} MB)."
     )
+
+
+def child_failure(stderr: str) -> dict[str, Any]:
+    """Return the child's failure: its last line of stderr, JSON; libraries' warnings
+    printed before it (pypdf's, in English) go to the detail for the log only."""
+    lines = stderr.strip().splitlines()
+    try:
+        failure = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        failure = {}
+    if not isinstance(failure, dict) or not failure.get("message"):
+        return {"message": UNEXPECTED, "detail": stderr[-2000:]}
+    printed = "\n".join(lines[:-1]).strip()
+    if printed:
+        failure["detail"] = "; ".join(x for x in (failure.get("detail"), printed) if x)
+    return failure
 
 
 def prepare_isolated(
@@ -171,7 +187,7 @@ def child_main() -> int:
         message = (
             f"Filen kräver mer minne än gränsen {memory // 1024 // 1024} MB och lästes inte in."
         )
-        sys.stderr.write(json.dumps({"message": message, "detail": None}))
+        sys.stderr.write("\n" + json.dumps({"message": message, "detail": None}))
         return FAILED
     except Exception as exc:  # every failure reaches the user in Swedish, the rest in the log
         message = swedish_message(exc)
@@ -183,7 +199,7 @@ def child_main() -> int:
         detail = technical_detail(exc) or (
             None if isinstance(exc, UnreadableFileError) else repr(exc)
         )
-        sys.stderr.write(json.dumps({"message": message, "detail": detail}))
+        sys.stderr.write("\n" + json.dumps({"message": message, "detail": detail}))
         return FAILED
     sys.stdout.buffer.write(pickle.dumps(result))
     return 0

@@ -301,6 +301,7 @@ ENGLISH = ("There is no", "while parsing", "expected", "item named", "KeyError",
     ("name", "data", "message"),
     [
         ("trasig.docx", broken_docx(), "DOCX-filen är skadad och kunde inte läsas."),
+        ("trasig.pdf", b"%PDF-1.4 trasig", "PDF-filen är skadad och kunde inte läsas."),
         (
             "framsida.md",
             b"---\ntitle: [oavslutad\n---\n# Rubrik\n\nText.\n",
