@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # imported where they are built: `rutinstod purge` needs none
     from assistant.answer import AnswerPipeline
     from assistant.embeddings import E5Embedder
     from assistant.generation import ChatBackend, Generator, GeneratorHealth
+    from assistant.overview_rows import OverviewRows
+    from assistant.rechecks import Rechecker
     from assistant.retrieval import HybridRetriever
     from ingest.pipeline import Ingestor
 
@@ -106,6 +108,9 @@ class Services:
         "gaps",
         "generator",
         "pipeline",
+        "recheck_pipeline",
+        "rechecks",
+        "overview",
         "audit",
         "ingestor",
         "ended_sessions",
@@ -167,13 +172,38 @@ class Services:
     @cached_property
     def pipeline(self) -> AnswerPipeline:
         """The answer pipeline the API, the terminal and the evaluation ask."""
+        return self._answer_pipeline(self.gaps)
+
+    @cached_property
+    def recheck_pipeline(self) -> AnswerPipeline:
+        """The same pipeline over a gap log that records nothing, to ask resolved gaps again."""
+        from assistant.rechecks import UnloggedGapLog
+
+        return self._answer_pipeline(UnloggedGapLog(self.database))
+
+    def _answer_pipeline(self, gaps: GapLog) -> AnswerPipeline:
+        """Build an answer pipeline over the shared retriever and generator."""
         from assistant.answer import AnswerPipeline, Thresholds
 
         s = self.settings
         thresholds = Thresholds(s.min_dense_score, s.top_k, s.history_turns)
         return AnswerPipeline(
-            self.retriever, self.generator, self.gaps, thresholds, self.retriever.analyzer
+            self.retriever, self.generator, gaps, thresholds, self.retriever.analyzer
         )
+
+    @cached_property
+    def rechecks(self) -> Rechecker:
+        """Resolved gaps' questions asked again, and their outcomes (the model on first use)."""
+        from assistant.rechecks import Rechecker
+
+        return Rechecker(self.database, lambda: self.recheck_pipeline)
+
+    @cached_property
+    def overview(self) -> OverviewRows:
+        """The routine group's overview, counted from the database."""
+        from assistant.overview_rows import OverviewRows
+
+        return OverviewRows(self.database)
 
     @cached_property
     def audit(self) -> AuditLog:

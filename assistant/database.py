@@ -193,6 +193,23 @@ class GapRow(Base):
     ref: Mapped[str | None] = mapped_column(String(8), unique=True, index=True)
 
 
+class GapRecheckRow(Base):
+    """A gap's question asked again after its topic was marked åtgärdad, and the outcome.
+
+    One row per gap, the latest check; it goes with its gap (assistant/rechecks.py).
+    """
+
+    __tablename__ = "gap_rechecks"
+    gap_id: Mapped[str] = mapped_column(ForeignKey("gaps.id", ondelete="CASCADE"), primary_key=True)
+    # pending, answered, refused or failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    answer: Mapped[str | None] = mapped_column(Text)
+    # the citations of the answer: where each passage is, its document's groups, no text
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class AuditEventRow(Base):
     """Who did what and when; rows are only ever added (assistant/audit.py), or purged."""
 

@@ -136,7 +136,9 @@ def export_tests(
         typer.echo(f"Fel: ingen gaplogg i {settings.data_dir} (fel --data-dir?)", err=True)
         raise typer.Exit(2)
     with Services(settings) as services:
-        items, warnings = gap_test_items(services.gaps.topics(), services.catalog.documents())
+        topics = services.gaps.topics()
+        checked = services.rechecks.results(g.id for _, gaps in topics for g in gaps)
+        items, warnings = gap_test_items(topics, services.catalog.documents(), checked)
     for warning in warnings:
         typer.echo(f"Varning: {warning}", err=True)
     text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)

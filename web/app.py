@@ -21,7 +21,18 @@ from web.auth import LoginRequiredError, LoginThrottle, auth_configured, redirec
 from web.guard import MAX_JSON_BYTES, SECURITY_HEADERS, GuardMiddleware
 from web.oidc import install_oidc
 from web.purging import start_purging, stop_purging
-from web.routes import about, audit, chat, documents, gaps, health, me, pages, uploads
+from web.routes import (
+    about,
+    audit,
+    chat,
+    documents,
+    gaps,
+    health,
+    me,
+    pages,
+    rechecks,
+    uploads,
+)
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -159,7 +170,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     install_docs(app)
-    for module in (health, chat, gaps, uploads, documents, audit, me, pages, about):
+    routers = (health, chat, gaps, rechecks, uploads, documents, audit, me, pages, about)
+    for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -13,6 +13,8 @@ from assistant.audit import AuditLog, Auditor
 from assistant.catalog import Catalog
 from assistant.config import Settings
 from assistant.gaps import GapLog
+from assistant.overview_rows import OverviewRows
+from assistant.rechecks import Rechecker
 from ingest.pipeline import Ingestor
 from services import Services
 from web.auth import (
@@ -53,6 +55,16 @@ def get_answer_limiter(request: Request) -> CapacityLimiter:
 def get_gaps(request: Request) -> GapLog:
     """Return the gap log."""
     return get_services(request).gaps
+
+
+def get_rechecks(request: Request) -> Rechecker:
+    """Return what asks resolved gaps' questions again."""
+    return get_services(request).rechecks
+
+
+def get_overview(request: Request) -> OverviewRows:
+    """Return the overview's counting."""
+    return get_services(request).overview
 
 
 def get_catalog(request: Request) -> Catalog:
@@ -124,6 +136,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 PipelineDep = Annotated[AnswerPipeline, Depends(get_pipeline)]
 AnswerLimiterDep = Annotated[CapacityLimiter, Depends(get_answer_limiter)]
 GapLogDep = Annotated[GapLog, Depends(get_gaps)]
+RechecksDep = Annotated[Rechecker, Depends(get_rechecks)]
+OverviewDep = Annotated[OverviewRows, Depends(get_overview)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 CaseworkerDep = Annotated[frozenset[str], Depends(caseworker)]

@@ -190,6 +190,7 @@ class GivenCitationOut(BaseModel):
     quote: str | None = None
     url: str
     retired: bool = Field(False, description="Its document is no longer in force today.")
+    version: str | None = None
 
 
 class GivenAnswerOut(BaseModel):
@@ -206,6 +207,30 @@ class GapFeedbackOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     reason: str | None
     comment: str | None
+
+
+class RecheckOut(BaseModel):
+    """The gap's question asked again after it was marked åtgärdad, and what came of it."""
+
+    state: Literal["pending", "answered", "refused", "failed"] = Field(
+        description="pending (being asked), answered (answered now), refused (still "
+        "refused) or failed (could not be asked; ask again)."
+    )
+    state_label: str = Field(description="The state in Swedish.")
+    requested_at: str
+    checked_at: str | None
+    answer: str | None = Field(None, description="The answer it gets now, when answered.")
+    citations: list[GivenCitationOut] = Field(default_factory=list)
+
+
+class RecheckSummaryOut(BaseModel):
+    """How a topic's re-checked questions came out, counted over its gaps."""
+
+    answered: int
+    refused: int
+    pending: int
+    failed: int
+    checked_at: str | None = Field(None, description="When the latest question was asked.")
 
 
 class GapOut(BaseModel):
@@ -227,6 +252,7 @@ class GapOut(BaseModel):
     created_at: str
     feedback: GapFeedbackOut | None = None
     answer: GivenAnswerOut | None = Field(None, description="The answer given (feedback only).")
+    recheck: RecheckOut | None = Field(None, description="Asked again after åtgärdad.")
 
 
 class TopicGapOut(BaseModel):
@@ -241,6 +267,7 @@ class TopicGapOut(BaseModel):
     created_at: str
     feedback: GapFeedbackOut | None
     answer: GivenAnswerOut | None
+    recheck: RecheckOut | None = None
 
 
 class GapPatch(BaseModel):
@@ -279,6 +306,9 @@ class TopicOut(BaseModel):
         default_factory=dict, description="How many gaps of each type (obesvarad, inte hjälpsamt)."
     )
     gaps: list[TopicGapOut] = Field(default_factory=list, description="The gaps, oldest first.")
+    recheck: RecheckSummaryOut | None = Field(
+        None, description="The topic's questions asked again after it was marked åtgärdad."
+    )
 
 
 class TopicMerge(BaseModel):
@@ -306,6 +336,9 @@ class TopicStatusOut(BaseModel):
     note: str | None
     resolving_document: str | None
     keep: bool = False
+    rechecking: int = Field(
+        0, description="Questions being asked again now (marked åtgärdad, or asked to)."
+    )
 
 
 class DocumentOut(BaseModel):

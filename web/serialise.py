@@ -13,6 +13,15 @@ from typing import Any
 
 from assistant.answer import ChatResponse
 from assistant.citations import Citation
+from assistant.rechecks import RecheckResult
+
+# A re-check's state as the routine group reads it.
+RECHECK_LABELS = {
+    "pending": "Kontrolleras",
+    "answered": "Besvaras nu",
+    "refused": "Nekas fortfarande",
+    "failed": "Kontrollen kunde inte göras",
+}
 
 
 def document_url(document_id: str, document: str | None = None, page: int | None = None) -> str:
@@ -76,4 +85,36 @@ def chat_response_json(response: ChatResponse) -> dict[str, Any]:
         "redacted": response.redacted,
         "generator": response.generator,
         "notices": response.notices,
+    }
+
+
+def when(moment: Any) -> str | None:
+    """Return a stored time to the second, or None."""
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
+def recheck_json(result: RecheckResult) -> dict[str, Any]:
+    """Return a gap's re-check as the API shows it, its citations with their file's link."""
+    return {
+        "state": result.state,
+        "state_label": RECHECK_LABELS[result.state],
+        "requested_at": when(result.requested_at),
+        "checked_at": when(result.checked_at),
+        "answer": result.answer,
+        "citations": [stored_citation_json(c) for c in result.citations],
+    }
+
+
+def recheck_summary_json(results: list[RecheckResult]) -> dict[str, Any] | None:
+    """Count a topic's re-checked gaps by state (None when none was re-checked)."""
+    if not results:
+        return None
+    counts = {state: sum(1 for r in results if r.state == state) for state in RECHECK_LABELS}
+    checked = [r.checked_at for r in results if r.checked_at is not None]
+    return {
+        "answered": counts["answered"],
+        "refused": counts["refused"],
+        "pending": counts["pending"],
+        "failed": counts["failed"],
+        "checked_at": when(max(checked)) if checked else None,
     }

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query
 from fastapi.responses import Response
 
 from assistant import audit
@@ -16,13 +16,16 @@ from assistant.gap_details import GapDetail, as_utc
 from assistant.gap_refs import normalise_ref
 from assistant.gap_topics import SameTopicError
 from assistant.gaps import GapLog, GapUpdate, UnknownGapError
-from web.deps import AuditorDep, GapLogDep, ReaderDep, RequireRoutineGroup
+from assistant.rechecks import RecheckResult
+from web.deps import AuditorDep, GapLogDep, ReaderDep, RechecksDep, RequireRoutineGroup
+from web.routes.rechecks import RESOLVED, start_rechecks
 from web.schemas import (
     GapFeedbackOut,
     GapMove,
     GapOut,
     GapPatch,
     GivenAnswerOut,
+    RecheckOut,
     Status,
     TopicGapOut,
     TopicMerge,
@@ -30,7 +33,7 @@ from web.schemas import (
     TopicPatch,
     TopicStatusOut,
 )
-from web.serialise import nearest_json, stored_citation_json
+from web.serialise import nearest_json, recheck_json, recheck_summary_json, stored_citation_json
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"], dependencies=[RequireRoutineGroup])
 Since = Annotated[dt.date | None, Query(description="Från och med datum (ÅÅÅÅ-MM-DD).")]
@@ -80,8 +83,8 @@ def feedback_parts(detail: GapDetail) -> tuple[GapFeedbackOut | None, GivenAnswe
     return feedback, answer
 
 
-def gap_out(detail: GapDetail) -> GapOut:
-    """Render a gap with its type, topic, feedback and given answer."""
+def gap_out(detail: GapDetail, recheck: RecheckResult | None = None) -> GapOut:
+    """Render a gap with its type, topic, feedback, given answer and re-check."""
     row = detail.gap
     feedback, answer = feedback_parts(detail)
     return GapOut(
@@ -101,10 +104,11 @@ def gap_out(detail: GapDetail) -> GapOut:
         created_at=row.created_at.isoformat(timespec="seconds"),
         feedback=feedback,
         answer=answer,
+        recheck=None if recheck is None else RecheckOut.model_validate(recheck_json(recheck)),
     )
 
 
-def topic_gap_out(detail: GapDetail) -> TopicGapOut:
+def topic_gap_out(detail: GapDetail, recheck: RecheckResult | None = None) -> TopicGapOut:
     """Render a gap as listed under its topic."""
     row = detail.gap
     feedback, answer = feedback_parts(detail)
@@ -118,12 +122,14 @@ def topic_gap_out(detail: GapDetail) -> TopicGapOut:
         created_at=row.created_at.isoformat(timespec="seconds"),
         feedback=feedback,
         answer=answer,
+        recheck=None if recheck is None else RecheckOut.model_validate(recheck_json(recheck)),
     )
 
 
 @router.get("", response_model=list[GapOut])
 def list_gaps(
     gaps: GapLogDep,
+    rechecks: RechecksDep,
     auditor: AuditorDep,
     reader: ReaderDep,
     status: Status | None = None,
@@ -138,7 +144,8 @@ def list_gaps(
     start, end = period(since, until)
     auditor.record(audit.GAPS_READ, None, view="gaps", status=status)
     rows = gaps.gaps(status, start, end, ref=parse_ref(ref), reader=reader)
-    return [gap_out(d) for d in gaps.details(rows)]
+    checked = rechecks.results([r.id for r in rows], reader)
+    return [gap_out(d, checked.get(d.gap.id)) for d in gaps.details(rows)]
 
 
 @router.get("/export.csv", response_class=Response)
@@ -163,8 +170,10 @@ def export_csv(
     )
 
 
-def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
-    """Render a topic from its gaps, oldest first."""
+def topic_out(
+    topic: GapTopicRow, details: list[GapDetail], checked: dict[str, RecheckResult]
+) -> TopicOut:
+    """Render a topic from its gaps, oldest first, with their re-checks."""
     rows = [d.gap for d in details]
     nearest = {n["document_id"]: n for r in rows for n in (r.nearest or [])}
     return TopicOut(
@@ -181,14 +190,16 @@ def topic_out(topic: GapTopicRow, details: list[GapDetail]) -> TopicOut:
         nearest=[nearest_json(n) for n in list(nearest.values())[:3]],
         gap_ids=[r.id for r in rows],
         kinds=dict(Counter(d.kind_label for d in details)),
-        gaps=[topic_gap_out(d) for d in details],
+        gaps=[topic_gap_out(d, checked.get(d.gap.id)) for d in details],
         keep=bool(topic.keep),
+        recheck=recheck_summary_json([checked[r.id] for r in rows if r.id in checked]),
     )
 
 
 @router.get("/topics", response_model=list[TopicOut])
 def list_topics(
     gaps: GapLogDep,
+    rechecks: RechecksDep,
     auditor: AuditorDep,
     reader: ReaderDep,
     status: Status | None = None,
@@ -214,8 +225,10 @@ def list_topics(
         wanted_here = not wanted or wanted in {r.ref for r in rows}
         if rows and (not status or topic.status == status) and wanted_here:
             chosen.append((topic, rows))
-    details = {d.gap.id: d for d in gaps.details([r for _, rows in chosen for r in rows])}
-    return [topic_out(topic, [details[r.id] for r in rows]) for topic, rows in chosen]
+    shown = [r for _, rows in chosen for r in rows]
+    details = {d.gap.id: d for d in gaps.details(shown)}
+    checked = rechecks.results([r.id for r in shown], reader)
+    return [topic_out(topic, [details[r.id] for r in rows], checked) for topic, rows in chosen]
 
 
 @router.patch("/topics/{topic_id}", response_model=TopicStatusOut)
@@ -223,16 +236,26 @@ def patch_topic(
     topic_id: str,
     body: TopicPatch,
     gaps: GapLogDep,
+    rechecks: RechecksDep,
+    background: BackgroundTasks,
     auditor: AuditorDep,
     reader: ReaderDep,
 ) -> TopicStatusOut:
-    """Change a topic's status, owner, note or resolving document, and its gaps'."""
+    """Change a topic's status, owner, note or resolving document, and its gaps'.
+
+    Marked åtgärdad, the topic's questions are asked again against the current index
+    after the response (`rechecking` says how many gaps); the results are shown per gap.
+    """
     require_visible(gaps, reader, topic_id=topic_id)
     try:
         topic = gaps.update_topic(topic_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
         raise HTTPException(404, "Ämnet finns inte.") from None
     auditor.record(audit.TOPIC_CHANGED, topic_id, **audit.changed_fields(body.model_dump()))
+    resolved = body.status == RESOLVED
+    count = (
+        start_rechecks(rechecks, background, rechecks.gaps_of_topic(topic_id)) if resolved else 0
+    )
     return TopicStatusOut(
         id=topic.id,
         status=topic.status,
@@ -240,6 +263,7 @@ def patch_topic(
         note=topic.note,
         resolving_document=topic.resolving_document,
         keep=bool(topic.keep),
+        rechecking=count,
     )
 
 
@@ -295,14 +319,22 @@ def patch_gap(
     gap_id: str,
     body: GapPatch,
     gaps: GapLogDep,
+    rechecks: RechecksDep,
+    background: BackgroundTasks,
     auditor: AuditorDep,
     reader: ReaderDep,
 ) -> GapOut:
-    """Change one gap's status, owner, note or resolving document."""
+    """Change one gap's status, owner, note or resolving document.
+
+    Marked åtgärdad, its question is asked again after the response (`recheck` pending).
+    """
     require_visible(gaps, reader, gap_id=gap_id)
     try:
         row = gaps.update_gap(gap_id, GapUpdate(**body.model_dump()))
     except UnknownGapError:
         raise HTTPException(404, "Luckan finns inte.") from None
     auditor.record(audit.GAP_CHANGED, gap_id, **audit.changed_fields(body.model_dump()))
-    return gap_out(gaps.details([row])[0])
+    if body.status == RESOLVED:
+        start_rechecks(rechecks, background, [gap_id])
+    checked = rechecks.results([gap_id], reader).get(gap_id)
+    return gap_out(gaps.details([row])[0], checked)
