@@ -56,6 +56,17 @@ class FeedbackCounts:
 
 
 @dataclass(frozen=True)
+class TopicTimes:
+    """A gap topic and when its gaps were logged, with the reference of its latest gap."""
+
+    topic_id: str
+    label: str
+    status: str
+    times: Sequence[dt.datetime]
+    latest_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class TopicGrowth:
     """A gap topic's questions in the last window and in the window before it."""
 
@@ -64,6 +75,7 @@ class TopicGrowth:
     status: str
     recent: int
     previous: int
+    latest_ref: str | None = None  # finds the topic on the gaps page (?ref=)
 
     @property
     def change(self) -> int:
@@ -157,25 +169,29 @@ def count_feedback(
 
 
 def rank_growth(
-    topics: Iterable[tuple[str, str, str, Sequence[dt.datetime]]],
+    topics: Iterable[TopicTimes],
     today: dt.date,
     days: int = GROWTH_DAYS,
     limit: int = TOP,
 ) -> list[TopicGrowth]:
-    """Rank topics (id, label, status, gap times) by how many more questions the last `days`
-    had than the `days` before; only growing topics, the largest growth first.
+    """Rank topics by how many more questions the last `days` (today included) had than the
+    `days` before; only growing topics, the largest growth first.
 
     Ties go to the topic with more recent questions, then by label.
     """
     recent_from = today - dt.timedelta(days=days - 1)
     previous_from = recent_from - dt.timedelta(days=days)
     ranked = []
-    for topic_id, label, status, times in topics:
-        days_seen = [local_date(t) for t in times]
+    for topic in topics:
+        days_seen = [local_date(t) for t in topic.times]
         recent = sum(1 for d in days_seen if recent_from <= d <= today)
         previous = sum(1 for d in days_seen if previous_from <= d < recent_from)
         if recent > previous:
-            ranked.append(TopicGrowth(topic_id, label, status, recent, previous))
+            ranked.append(
+                TopicGrowth(
+                    topic.topic_id, topic.label, topic.status, recent, previous, topic.latest_ref
+                )
+            )
     ranked.sort(key=lambda g: (-g.change, -g.recent, g.label))
     return ranked[:limit]
 

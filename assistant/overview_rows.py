@@ -25,6 +25,7 @@ from assistant.overview import (
     LOCAL_ZONE,
     DocumentRef,
     Overview,
+    TopicTimes,
     count_citations,
     count_feedback,
     count_weeks,
@@ -114,16 +115,16 @@ class OverviewRows:
         ).all()
         return [(helpful, reason) for answer_id, helpful, reason in rows if answer_id in answer_ids]
 
-    def _topic_times(
-        self, reader: Reader, today: dt.date
-    ) -> list[tuple[str, str, str, list[dt.datetime]]]:
+    def _topic_times(self, reader: Reader, today: dt.date) -> list[TopicTimes]:
         """Return each topic the reader may see with the times of its recent gaps."""
         since = start_of(today - dt.timedelta(days=2 * GROWTH_DAYS))
         found = []
         for topic, gaps in self.gaps.topics(reader):
-            times = [g.created_at for g in gaps if as_aware(g.created_at) >= since]
-            if times:
-                found.append((topic.id, topic.label, topic.status, times))
+            recent = [g for g in gaps if as_aware(g.created_at) >= since]
+            if recent:
+                latest = next((g.ref for g in reversed(recent) if g.ref), None)
+                times = [g.created_at for g in recent]
+                found.append(TopicTimes(topic.id, topic.label, topic.status, times, latest))
         return found
 
 

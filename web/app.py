@@ -29,6 +29,7 @@ from web.routes import (
     gaps,
     health,
     me,
+    overview,
     pages,
     rechecks,
     uploads,
@@ -55,6 +56,8 @@ MESSAGES = {
     "date_from_datetime_parsing": "Datum ska skrivas ÅÅÅÅ-MM-DD.",
     "date_parsing": "Datum ska skrivas ÅÅÅÅ-MM-DD.",
     "int_parsing": "Fältet måste vara ett heltal.",
+    "greater_than_equal": "Värdet måste vara minst {ge}.",
+    "less_than_equal": "Värdet får vara högst {le}.",
     "blank_question": "Skriv en fråga.",
 }
 
@@ -170,7 +173,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
     install_middleware(app, settings)
     install_docs(app)
-    routers = (health, chat, gaps, rechecks, uploads, documents, audit, me, pages, about)
+    routers = [health, chat, gaps, rechecks, uploads, documents, overview, audit, me, pages, about]
     for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

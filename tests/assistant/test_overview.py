@@ -17,6 +17,7 @@ from assistant.database import (
 from assistant.overview import (
     NO_REASON,
     DocumentRef,
+    TopicTimes,
     count_citations,
     count_feedback,
     count_weeks,
@@ -73,11 +74,11 @@ def test_feedback_reasons_come_in_their_order_with_no_reason_last() -> None:
 
 def test_growth_compares_the_last_four_weeks_with_the_four_before() -> None:
     topics = [
-        ("a", "Husdjur", "ny", [days_ago(1), days_ago(3), days_ago(5), days_ago(30)]),
-        ("b", "Bredband", "ny", [days_ago(2), days_ago(4)]),
-        ("c", "Körkort", "ny", [days_ago(29), days_ago(31), days_ago(40), days_ago(2)]),
-        ("d", "Cykel", "ny", [days_ago(1), days_ago(28)]),
-        ("e", "Gammalt", "åtgärdad", [days_ago(60), days_ago(70)]),
+        TopicTimes("a", "Husdjur", "ny", [days_ago(1), days_ago(3), days_ago(5), days_ago(30)]),
+        TopicTimes("b", "Bredband", "ny", [days_ago(2), days_ago(4)], "K7QM2X"),
+        TopicTimes("c", "Körkort", "ny", [days_ago(29), days_ago(31), days_ago(40), days_ago(2)]),
+        TopicTimes("d", "Cykel", "ny", [days_ago(1), days_ago(28)]),
+        TopicTimes("e", "Gammalt", "åtgärdad", [days_ago(60), days_ago(70)]),
     ]
     ranked = rank_growth(topics, TODAY, days=28, limit=5)
     assert [(g.topic_id, g.recent, g.previous) for g in ranked] == [
@@ -85,6 +86,7 @@ def test_growth_compares_the_last_four_weeks_with_the_four_before() -> None:
         ("b", 2, 0),
     ], ranked
     assert ranked[0].change == 2, "growth is the difference between the windows"
+    assert ranked[1].latest_ref == "K7QM2X", "the latest gap's reference finds the topic"
     assert rank_growth(topics, TODAY, days=28, limit=1) == ranked[:1], "the limit holds"
 
 
