@@ -276,6 +276,8 @@ def upload(page: Any, server: LiveServer, path: Path) -> None:
     """Upload a file on the documents page and wait for the result."""
     page.goto(f"{server.url}/rutingrupp/dokument")
     page.get_by_label("Fil (PDF, DOCX, Markdown eller HTML)").set_input_files(str(path))
+    page.get_by_role("button", name="Läs uppgifter ur filen").click()
+    page.locator("#meta-form").wait_for()  # the metadata read from the file, to confirm
     page.get_by_role("button", name="Ladda upp och läs in").click()
     result = page.locator("#upload-result")
     result.filter(has_text=re.compile("inläst|kunde inte")).wait_for()
@@ -302,4 +304,6 @@ def test_uploaded_docx_is_answered_from_and_retired(
     row.get_by_role("button", name=re.compile("Avveckla")).click()
     page.locator("#retire-confirm").click()
     page.locator("#documents-status").filter(has_text="avvecklat").wait_for()
-    assert row.count() == 0, "the retired document should leave the list"
+    assert row.count() == 0, "the retired document should leave the documents in force"
+    retired = page.locator("#retired-body tr", has_text="cykelbidrag")
+    assert retired.count() == 1, "the retired document is kept, listed as retired"

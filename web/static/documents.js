@@ -1,44 +1,75 @@
-// The routine group's documents: list, ingest failures, upload and retirement.
-import { api, el, formatDate, formatDateTime, sourceLink, typeLabel } from "./dom.js";
+// The routine group's documents: in force and retired, ingest failures, and the actions
+// Avveckla (kept, no longer used), Återaktivera, Ta bort (asks first) and dismissing a failure.
+import { announce, api, el, formatDate, formatDateTime, sourceLink, typeLabel } from "./dom.js";
+import { uploadForm } from "./upload_form.js";
 
 const tableBody = document.getElementById("documents-body");
+const retiredBody = document.getElementById("retired-body");
+const retiredWrap = document.getElementById("retired-wrap");
+const retiredEmpty = document.getElementById("retired-empty");
 const listStatus = document.getElementById("documents-status");
 const failuresRoot = document.getElementById("failures");
-const uploadForm = document.getElementById("upload-form");
-const uploadButton = document.getElementById("upload-button");
-const uploadResult = document.getElementById("upload-result");
-const dialog = document.getElementById("retire-dialog");
-const dialogText = document.getElementById("retire-text");
+const failuresStatus = document.getElementById("failures-status");
+const retireDialog = document.getElementById("retire-dialog");
+const deleteDialog = document.getElementById("delete-dialog");
 
 function cell(text, className) {
   return el("td", { className, text: text === null || text === undefined || text === "" ? "–" : text });
 }
 
-function retireButton(doc) {
-  const button = el("button", { type: "button", className: "danger small",
-    "aria-label": `Avveckla ${doc.title}` }, "Avveckla");
-  button.addEventListener("click", () => confirmRetire(doc, button));
+function actionButton(label, name, className, onClick) {
+  const button = el("button", { type: "button", className: `${className} small`, "aria-label": name }, label);
+  button.addEventListener("click", () => onClick(button));
   return button;
 }
 
-function documentRow(doc) {
-  const title = el("td", { className: "doc-title" }, [
+function titleCell(doc, badge = null) {
+  return el("td", { className: "doc-title" }, [
     sourceLink(`/api/documents/${encodeURIComponent(doc.id)}/file`, doc.title),
     el("span", { className: "file-name", text: doc.file_name }),
-    doc.retired ? el("span", { className: "badge status-avvisad", text: "Upphört att gälla" }) : null,
+    badge,
     doc.groups && doc.groups.length
       ? el("span", { className: "file-name doc-groups", text: `Bara för: ${doc.groups.join(", ")}` })
       : null,
   ]);
+}
+
+function actions(doc) {
+  const buttons = [];
+  if (doc.retired && doc.retired_at) {
+    buttons.push(actionButton("Återaktivera", `Återaktivera ${doc.title}`, "secondary", () => reactivate(doc)));
+  } else if (!doc.retired) {
+    buttons.push(actionButton("Avveckla", `Avveckla ${doc.title}`, "secondary", (b) => confirmRetire(doc, b)));
+  }
+  buttons.push(actionButton("Ta bort", `Ta bort ${doc.title}`, "danger", (b) => confirmDelete(doc, b)));
+  return el("td", {}, el("div", { className: "row-actions" }, buttons));
+}
+
+function inForceRow(doc) {
   return el("tr", { "data-document": doc.id }, [
-    title,
+    titleCell(doc),
     cell(typeLabel(doc.type)),
     cell(doc.version),
     cell(doc.valid_from ? formatDate(doc.valid_from) : null),
+    cell(doc.valid_to ? formatDate(doc.valid_to) : "Tills vidare"),
     cell(doc.owner),
     cell(String(doc.chunk_count), "number"),
     cell(formatDateTime(doc.ingested_at)),
-    el("td", {}, retireButton(doc)),
+    actions(doc),
+  ]);
+}
+
+function retiredRow(doc) {
+  const how = doc.retired_at
+    ? `Avvecklat ${formatDateTime(doc.retired_at)}`
+    : "Enligt dokumentets giltighetstid";
+  return el("tr", { "data-document": doc.id }, [
+    titleCell(doc, el("span", { className: "badge status-avvisad", text: "Avvecklad" })),
+    cell(typeLabel(doc.type)),
+    cell(doc.version),
+    cell(doc.valid_to ? formatDate(doc.valid_to) : null),
+    cell(how),
+    actions(doc),
   ]);
 }
 
@@ -46,79 +77,98 @@ async function loadDocuments() {
   listStatus.textContent = "Hämtar …";
   try {
     const docs = await api("/api/documents");
-    tableBody.replaceChildren(...docs.map(documentRow));
-    listStatus.textContent = `${docs.length} dokument i indexet.`;
+    const inForce = docs.filter((d) => !d.retired);
+    const retired = docs.filter((d) => d.retired);
+    tableBody.replaceChildren(...inForce.map(inForceRow));
+    retiredBody.replaceChildren(...retired.map(retiredRow));
+    retiredWrap.hidden = !retired.length;
+    retiredEmpty.hidden = retired.length > 0;
+    listStatus.textContent = `${inForce.length} dokument i kraft, ${retired.length} avvecklade.`;
   } catch (error) {
     listStatus.textContent = error.message;
   }
+}
+
+function failureItem(failure) {
+  const dismiss = actionButton("Ta bort från listan", `Ta bort ${failure.file_name} från listan`,
+    "secondary", () => dismissFailure(failure));
+  return el("li", {}, [
+    el("strong", { text: failure.file_name }), el("span", { text: ` – ${failure.message} ` }),
+    el("span", { className: "hint", text: `(${formatDateTime(failure.failed_at)})` }), " ", dismiss,
+  ]);
 }
 
 async function loadFailures() {
   try {
     const failures = await api("/api/documents/failures");
-    if (!failures.length) {
-      failuresRoot.replaceChildren(el("p", { className: "ok-text", text: "Inga fel vid senaste inläsningen." }));
-      return;
-    }
-    failuresRoot.replaceChildren(el("ul", { className: "failures" }, failures.map((f) =>
-      el("li", {}, [el("strong", { text: f.file_name }), el("span", { text: ` – ${f.message} ` }),
-        el("span", { className: "hint", text: `(${formatDateTime(f.failed_at)})` })]))));
+    failuresRoot.replaceChildren(failures.length
+      ? el("ul", { className: "failures" }, failures.map(failureItem))
+      : el("p", { className: "ok-text", text: "Inga fel vid senaste inläsningen." }));
   } catch (error) {
     failuresRoot.replaceChildren(el("p", { className: "error", text: error.message }));
   }
 }
 
-function showResult(kind, text) {
-  uploadResult.className = `result ${kind}`;
-  uploadResult.replaceChildren(el("p", { text }));
-}
-
-async function upload(event) {
-  event.preventDefault();
-  const input = uploadForm.querySelector("input[type=file]");
-  if (!input.files.length) {
-    showResult("error", "Välj en fil att ladda upp.");
-    input.focus();
-    return;
-  }
-  uploadButton.disabled = true;
-  showResult("pending", `Läser in ${input.files[0].name} … det kan ta en stund.`);
+async function dismissFailure(failure) {
   try {
-    const outcome = await api("/api/documents", { method: "POST", body: new FormData(uploadForm) });
-    showResult("ok", `${outcome.file_name} är inläst (${outcome.chunks} avsnitt). ${outcome.message || ""}`.trim());
-    uploadForm.reset();
-    await Promise.all([loadDocuments(), loadFailures()]);
-  } catch (error) {
-    showResult("error", error.message);
+    await api(`/api/documents/failures/${encodeURIComponent(failure.id)}`, { method: "DELETE" });
     await loadFailures();
-  } finally {
-    uploadButton.disabled = false;
+    announce(failuresStatus, `${failure.file_name} är borttagen från listan. Filen listas igen om den misslyckas vid en senare inläsning.`);
+  } catch (error) {
+    failuresStatus.textContent = error.message;
   }
+  failuresStatus.focus();
 }
 
-function confirmRetire(doc, button) {
-  dialogText.textContent = `”${doc.title}” (${doc.file_name}) tas bort ur indexet och används inte längre i svaren. `
-    + "En uppladdad fil raderas. Ligger originalet i rutinmappen läses det in igen vid nästa "
-    + "inläsning av mappen, om det inte tas bort där.";
+function confirm(dialog, onConfirm, trigger) {
   dialog.returnValue = "";
   dialog.onclose = () => {
-    if (dialog.returnValue === "confirm") retire(doc);
-    else button.focus();
+    if (dialog.returnValue === "confirm") onConfirm();
+    else trigger.focus();
   };
   dialog.showModal();
 }
 
-async function retire(doc) {
+function confirmRetire(doc, button) {
+  document.getElementById("retire-text").textContent = `”${doc.title}” (${doc.file_name}) slutar gälla `
+    + "i dag och används inte längre i svaren. Dokumentet finns kvar bland de avvecklade, citat ur "
+    + "det märks med att det inte längre gäller, och du kan återaktivera det.";
+  confirm(retireDialog, () => change(doc, "retire", "är avvecklat och används inte längre i svaren."), button);
+}
+
+function confirmDelete(doc, button) {
+  document.getElementById("delete-text").textContent = `”${doc.title}” (${doc.file_name}) och alla `
+    + "dess avsnitt tas bort ur Rutinstöd. Det går inte att ångra. En uppladdad fil raderas. Ligger "
+    + "originalet i rutinmappen läses det in igen vid nästa inläsning av mappen, om det inte tas bort där.";
+  confirm(deleteDialog, () => remove(doc), button);
+}
+
+async function change(doc, action, done) {
   try {
-    await api(`/api/documents/${encodeURIComponent(doc.id)}`, { method: "DELETE" });
+    await api(`/api/documents/${encodeURIComponent(doc.id)}/${action}`, { method: "POST" });
     await loadDocuments();
-    listStatus.textContent = `${doc.title} är avvecklat och används inte längre i svaren.`;
-    listStatus.focus();
+    listStatus.textContent = `${doc.title} ${done}`;
   } catch (error) {
     listStatus.textContent = error.message;
   }
+  listStatus.focus();
 }
 
-uploadForm.addEventListener("submit", upload);
+function reactivate(doc) {
+  change(doc, "reactivate", "är återaktiverat och används i svaren igen.");
+}
+
+async function remove(doc) {
+  try {
+    await api(`/api/documents/${encodeURIComponent(doc.id)}`, { method: "DELETE" });
+    await loadDocuments();
+    listStatus.textContent = `${doc.title} är borttaget.`;
+  } catch (error) {
+    listStatus.textContent = error.message;
+  }
+  listStatus.focus();
+}
+
+uploadForm(() => Promise.all([loadDocuments(), loadFailures()]));
 loadDocuments();
 loadFailures();

@@ -14,11 +14,12 @@ function kindTag(gap) {
   return el("span", { className: `kind ${KIND_CLASS[gap.kind] || ""}`, text: capitalised(gap.kind_label) });
 }
 
-function citationItem(citation) {
+export function citationItem(citation) {
   const where = [citation.section, citation.page ? `s. ${citation.page}` : null].filter(Boolean);
   return el("li", {}, [
     sourceLink(citation.url, citation.title || citation.document || "Källa"),
     where.length ? el("span", { className: "source-desc", text: ` – ${where.join(", ")}` }) : null,
+    citation.retired ? el("span", { className: "source-retired-tag", text: " (gäller inte längre)" }) : null,
   ]);
 }
 

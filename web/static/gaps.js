@@ -1,7 +1,8 @@
 // The routine group's gap review: topics, their workflow status, filters, search by
-// reference, merging topics and CSV export.
+// reference, merging topics, CSV export, and the check after a topic is marked åtgärdad.
 import { announce, api, el, formatDateTime, sourceLink } from "./dom.js";
 import { gapEntries } from "./gap_entries.js";
+import { recheckBlock } from "./recheck.js";
 
 const STATUSES = ["ny", "under behandling", "åtgärdad", "avvisad"];
 const filterForm = document.getElementById("gap-filter");
@@ -103,8 +104,10 @@ async function saveTopic(topic, controls, result, onSaved) {
     controls.owner.value = saved.owner || "";
     controls.note.value = saved.note || "";
     result.className = "save-result ok";
-    result.textContent = `Sparat: ${statusLabel(saved.status)}.`;
-    onSaved(saved.status);
+    result.textContent = saved.rechecking
+      ? `Sparat: ${statusLabel(saved.status)}. Ämnets frågor ställs nu igen.`
+      : `Sparat: ${statusLabel(saved.status)}.`;
+    onSaved(saved);
   } catch (error) {
     result.className = "save-result error";
     result.textContent = error.message;
@@ -163,13 +166,21 @@ function topicCard(topic, matchRef) {
   const headingId = `topic-h-${++counter}`;
   const head = el("div", { className: "topic-head" }, [
     el("h2", { id: headingId, tabindex: "-1", text: topic.label }), badge(topic.status)]);
-  const onSaved = (status) => head.replaceChild(badge(status), head.lastChild);
+  const recheck = recheckBlock(topic);
+  const onSaved = (saved) => {
+    head.replaceChild(badge(saved.status), head.lastChild);
+    if (saved.rechecking) {
+      recheck.element.hidden = false;
+      recheck.start();
+    }
+  };
   const others = allTopics.filter((t) => t.id !== topic.id);
   const nearest = topic.nearest.map((n) => el("li", {}, [sourceLink(n.url, n.title),
     n.section ? el("span", { className: "source-desc", text: ` – ${n.section}` }) : null]));
   return el("article", { className: "topic card", "aria-labelledby": headingId, "data-topic": topic.id }, [
     head, facts(topic),
     gapEntries(topic, others, { matchRef, onChanged: changed }),
+    recheck.element,
     el("div", { className: "topic-columns" }, [
       listSection("Närmaste dokument", nearest),
       mergeForm(topic, others),
