@@ -15,7 +15,7 @@ from tests.web.conftest import AuthServer
 from web.app import create_app
 from web.auth import TOKEN_COOKIE, login_url, safe_next
 
-PAGES = ["/", "/rutingrupp", "/rutingrupp/dokument", "/logga-in"]
+PAGES = ["/", "/rutingrupp", "/rutingrupp/dokument", "/rutingrupp/oversikt", "/logga-in"]
 
 
 @pytest.fixture
@@ -50,6 +50,10 @@ def test_api_keeps_answering_json_errors(client: httpx.Client, auth_server: Auth
         "/api/gaps/topics", headers={"Authorization": f"Bearer {auth_server.caseworker_token}"}
     )
     assert caseworker.status_code == 403, "a caseworker must not read the gap log"
+    overview = client.get(
+        "/api/overview", headers={"Authorization": f"Bearer {auth_server.caseworker_token}"}
+    )
+    assert overview.status_code == 403, "a caseworker must not read the overview"
 
 
 def test_wrong_token_shows_the_form_again(client: httpx.Client) -> None:
@@ -77,7 +81,7 @@ def test_caseworker_cookie_cannot_open_routine_group_pages(
     client: httpx.Client, auth_server: AuthServer
 ) -> None:
     log_in(client, auth_server.caseworker_token)
-    for path in ("/rutingrupp", "/rutingrupp/dokument"):
+    for path in ("/rutingrupp", "/rutingrupp/dokument", "/rutingrupp/oversikt"):
         response = client.get(path)
         assert response.status_code == 303, f"a caseworker must not open {path}"
         assert "fel=behorighet" in response.headers["location"], "the redirect should say why"
