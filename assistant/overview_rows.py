@@ -40,7 +40,7 @@ def may_see_all(
 ) -> bool:
     """Tell whether a reader may see every document that citations or nearest entries name."""
     for entry in entries:
-        doc_id = entry.get("document_id")
+        doc_id = str(entry.get("document_id"))
         restricted = groups[doc_id] if doc_id in groups else entry.get("groups")
         if not can_see(restricted, reader):
             return False

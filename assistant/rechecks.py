@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PENDING, ANSWERED, REFUSED, FAILED = "pending", "answered", "refused", "failed"
 # What of a citation a result keeps: where the passage is and whose it is, not its text.
-CITATION_FIELDS = ("id", "document", "document_id", "title", "type", "section", "page")
-CITATION_FIELDS += ("version", "valid_from", "valid_to", "quote")
+CITATION_FIELDS: tuple[str, ...] = ("id", "document", "document_id", "title", "type")
+CITATION_FIELDS += ("section", "page", "version", "valid_from", "valid_to", "quote")
 # Distinct questions asked per request; a topic's further gaps wait for the next check.
 MAX_QUESTIONS = 50
 # A check still pending after this long was cut off (the server stopped): shown as failed.
