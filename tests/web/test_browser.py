@@ -289,6 +289,7 @@ def test_uploaded_docx_is_answered_from_and_retired(
 ) -> None:
     upload(page, upload_server, make_docx(tmp_path / "cykelbidrag.docx"))
     row = page.locator("#documents-body tr", has_text="cykelbidrag")
+    row.first.wait_for()  # the list reloads after the result is shown
     assert row.count() == 1, "the uploaded document should be listed"
     page.goto(f"{upload_server.url}/")
     answer = ask(page, "Hur stort är cykelbidraget per år?")
