@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+
+if TYPE_CHECKING:
+    from assistant.database import GapTopicRow
 
 HEX_OR_UUID = re.compile(
     r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -339,6 +342,19 @@ class TopicStatusOut(BaseModel):
     rechecking: int = Field(
         0, description="Questions being asked again now (marked åtgärdad, or asked to)."
     )
+
+    @classmethod
+    def of(cls, topic: GapTopicRow, rechecking: int) -> TopicStatusOut:
+        """Describe a stored topic and how many of its questions are being asked again."""
+        return cls(
+            id=topic.id,
+            status=topic.status,
+            owner=topic.owner,
+            note=topic.note,
+            resolving_document=topic.resolving_document,
+            keep=bool(topic.keep),
+            rechecking=rechecking,
+        )
 
 
 class DocumentOut(BaseModel):

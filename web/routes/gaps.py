@@ -256,15 +256,7 @@ def patch_topic(
     count = (
         start_rechecks(rechecks, background, rechecks.gaps_of_topic(topic_id)) if resolved else 0
     )
-    return TopicStatusOut(
-        id=topic.id,
-        status=topic.status,
-        owner=topic.owner,
-        note=topic.note,
-        resolving_document=topic.resolving_document,
-        keep=bool(topic.keep),
-        rechecking=count,
-    )
+    return TopicStatusOut.of(topic, count)
 
 
 @router.post("/topics/{topic_id}/merge", response_model=TopicStatusOut)

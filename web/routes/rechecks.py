@@ -42,12 +42,4 @@ def recheck_topic(
         raise HTTPException(404, "Ämnet finns inte.")
     count = start_rechecks(rechecks, background, rechecks.gaps_of_topic(topic_id))
     auditor.record(audit.TOPIC_CHANGED, topic_id, rechecked=count)
-    return TopicStatusOut(
-        id=topic.id,
-        status=topic.status,
-        owner=topic.owner,
-        note=topic.note,
-        resolving_document=topic.resolving_document,
-        keep=bool(topic.keep),
-        rechecking=count,
-    )
+    return TopicStatusOut.of(topic, count)
