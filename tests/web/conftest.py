@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from assistant.config import Settings
 from services import Services
@@ -38,6 +40,40 @@ class AuthServer:
     url: str
     caseworker_token: str
     routine_group_token: str
+
+
+@pytest.fixture(scope="module")
+def services(settings: Settings) -> Iterator[Services]:
+    """Services over the index of a module that builds its own (its `settings` fixture)."""
+    built = Services(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, services: Services) -> Iterator[TestClient]:
+    """That module's app without login."""
+    with TestClient(create_app(settings, services)) as client:
+        yield client
+
+
+@contextmanager
+def grouped_client(
+    settings: Settings,
+    services: Services,
+    token_groups: dict[str, list[str]],
+    caseworker_tokens: Sequence[str] = (),
+) -> Iterator[TestClient]:
+    """The same index behind login: each token a routine-group member of its groups."""
+    login = make_settings(
+        settings.data_dir,
+        corpus_dir=settings.corpus_dir,
+        routine_group_tokens=list(token_groups),
+        caseworker_tokens=list(caseworker_tokens),
+        token_groups=token_groups,
+    )
+    with TestClient(create_app(login, services)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from assistant.config import Settings
 from services import Services
 from tests.conftest import ingest, make_settings
 from tests.documents import make_docx
-from web.app import create_app
+from tests.web.conftest import grouped_client
 
 CYCLE_ROUTINE = """---
 title: Rutin för cykelbidrag
@@ -71,29 +71,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Settings
 
 
 @pytest.fixture(scope="module")
-def services(settings: Settings) -> Iterator[Services]:
-    built = Services(settings)
-    yield built
-    built.close()
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings, services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, services)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def group_client(settings: Settings, services: Services) -> Iterator[TestClient]:
     """The same index behind login: one routine-group token in `barn`, one in `ekonomi`."""
-    grouped = make_settings(
-        settings.data_dir,
-        corpus_dir=settings.corpus_dir,
-        routine_group_tokens=[GROUPS_TOKEN, EKONOMI_TOKEN],
-        caseworker_tokens=[GROUPS_TOKEN],
-        token_groups={GROUPS_TOKEN: ["barn"], EKONOMI_TOKEN: ["ekonomi"]},
-    )
-    with TestClient(create_app(grouped, services)) as client:
+    tokens = {GROUPS_TOKEN: ["barn"], EKONOMI_TOKEN: ["ekonomi"]}
+    with grouped_client(settings, services, tokens, caseworker_tokens=[GROUPS_TOKEN]) as client:
         yield client
 
 

@@ -21,7 +21,7 @@ from evals.commands import gaps_app
 from evals.datasets import load_dataset
 from services import Services
 from tests.conftest import ingest, make_settings
-from web.app import create_app
+from tests.web.conftest import grouped_client
 
 CYCLE = "# Rutin för cykelbidrag\n\n## Belopp\n\nCykelbidraget är 1 250 kr per år.\n"
 HOME_TRIPS = """# Rutin för hemresor
@@ -51,27 +51,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def services(settings: Settings) -> Iterator[Services]:
-    built = Services(settings)
-    yield built
-    built.close()
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings, services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, services)) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def grouped(settings: Settings, services: Services) -> Iterator[TestClient]:
     """The same index behind login: a routine-group token in `barn`, one in `ekonomi`."""
-    login = make_settings(
-        settings.data_dir,
-        routine_group_tokens=[OUTSIDER, INSIDER],
-        token_groups={OUTSIDER: ["barn"], INSIDER: ["ekonomi"]},
-    )
-    with TestClient(create_app(login, services)) as client:
+    with grouped_client(settings, services, {OUTSIDER: ["barn"], INSIDER: ["ekonomi"]}) as client:
         yield client
 
 
