@@ -65,6 +65,8 @@ ANSWER_TYPES = tuple(
     )
 )
 MAX_EMBEDDED = 12
+# A question that asks for the items of a list ("vilka handlingar …", "vad krävs …").
+LIST_QUESTION = re.compile(r"\bvilka\b|\bvad (krävs|behövs|ingår)\b", re.IGNORECASE)
 # A number, as digits or a word from two up, and the noun it counts.
 COUNTED = re.compile(
     rf"\b(?P<n>\d{{1,3}}|{alternation(number_words(2, 12))})\s+(?P<noun>[^\W\d_]{{3,}})",
@@ -104,11 +106,16 @@ def counted_nouns(text: str, analyzer: SwedishAnalyzer) -> dict[str, str]:
     return counts
 
 
-def structured_span(chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+def structured_span(
+    chosen: list[Candidate], candidates: list[Candidate], list_asked: bool = False
+) -> list[Candidate]:
     """Widen the chosen sentences to the span the document's structure makes them part of.
 
     - A lead sentence ending in a colon brings the list items that follow it.
-    - A list item brings its list: the lead before it and the other items.
+    - A list item brings its list: the lead before it and the other items. A list that
+      opens its passage has its section heading for a lead: it comes whole when the
+      question asks for a list ("vilka …").
+    - A list item is one unit: its other sentences come with it.
     - A sentence is followed by the next one of its paragraph when that one continues
       it ("Dock …", "Undantag …", "Det …"), and a very short one by the next one anyway.
 
@@ -135,8 +142,12 @@ def structured_span(chosen: list[Candidate], candidates: list[Candidate]) -> lis
             end = index
             while end + 1 < len(own) and own[end + 1].item:
                 end += 1
-            if lead is not None and end - start < MAX_LIST_ITEMS:
+            titled = start == 0 and list_asked
+            if (lead is not None or titled) and end - start < MAX_LIST_ITEMS:
                 for x in own[start : end + 1]:
+                    add(x)
+            for x in own:
+                if x.line == c.line:
                     add(x)
         elif c.text.endswith(":"):
             for x in own[index + 1 : index + 1 + MAX_LIST_ITEMS]:
@@ -305,7 +316,7 @@ class ExtractiveGenerator:
             if (id(candidate) in fitting and adds) or self._adjacent(candidate, chosen):
                 chosen.append(candidate)
                 covered |= candidate.terms & question_terms
-        span = structured_span(chosen, candidates)
+        span = structured_span(chosen, candidates, bool(LIST_QUESTION.search(request.question)))
         # The best sentence's passage first, each passage in document order.
         return sorted(span, key=lambda c: (c.passage != best.passage, c.passage, c.position))
 

@@ -21,6 +21,14 @@ NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÅÄÖ][^
 # sentence ("Sammanfattning", "Lex Sarah-anmälan", "AMF: Analys av avvikelser").
 PLAIN_HEADING = re.compile(r"[A-ZÅÄÖ][^\n]{1,79}(?<![.,;:!?…])")
 MAX_HEADING_WORDS = 10
+# A title over a list ("Förutsättningar", "De vanligaste handlingarna") is short; a line
+# that leads into the list without a colon ends on a word that needs what follows
+# ("Skrivelsen är indelad i", "… räknas bland annat").
+MAX_LIST_TITLE_WORDS = 6
+LEAD_ENDINGS = frozenset(
+    "i av för med om på till från vid efter mot genom enligt under och eller samt att som "
+    "är ska kan får har bland annat följande exempel exempelvis bl.a t.ex".split()
+)
 UNNUMBERED_LEVEL = 2
 PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
 
@@ -97,8 +105,8 @@ def _is_plain_heading(lines: list[str], index: int) -> bool:
     """Tell whether a line of plain text is a heading without a number.
 
     It is short, starts with a capital, does not end like a sentence or a list lead,
-    stands after a blank line or a finished sentence, and a paragraph (not a list, not
-    the rest of a wrapped line) follows it.
+    stands after a blank line or a finished sentence, and a paragraph (not the rest of
+    a wrapped line) follows it, or a list when it reads as that list's title.
     """
     line = lines[index].strip("*#_ ").strip()
     if not PLAIN_HEADING.fullmatch(line) or len(line.split()) > MAX_HEADING_WORDS:
@@ -107,8 +115,17 @@ def _is_plain_heading(lines: list[str], index: int) -> bool:
     if before and lines[index - 1] and not before.endswith((".", "!", "?")):
         return False
     after = next((x for x in lines[index + 1 :] if x), "").lstrip("*_ ")
+    if after and LIST_ITEM.match(after):
+        return _is_list_title(line)
     # A wrapped line goes on in lower case on the next line; a heading's text does not.
-    return bool(after) and (after[0].isupper() or after[0].isdigit()) and not LIST_ITEM.match(after)
+    return bool(after) and (after[0].isupper() or after[0].isdigit())
+
+
+def _is_list_title(line: str) -> bool:
+    """Tell a title over a list from a line that leads into it without a colon."""
+    words = line.split()
+    last = words[-1].lower().rstrip(".")
+    return len(words) <= MAX_LIST_TITLE_WORDS and last not in LEAD_ENDINGS
 
 
 def _join_lines(lines: list[str], own: list[bool] | None = None) -> str:

@@ -59,3 +59,25 @@ def test_the_span_is_capped_but_keeps_the_chosen_sentence() -> None:
     all_ = candidates(long_items)
     span = structured_span([all_[5]], all_)
     assert all_[5] in span and sum(len(c.text) for c in span) <= 900 + len(all_[5].text)
+
+
+TITLED_LIST = """• Ekonomisk översikt över alla bankkonton.
+• Hyreskontrakt eller andrahandskontrakt.
+• Intyg om ni har haft företag nyligen. Momsdeklarationer och skattedeklaration.
+Välkommen att kontakta din handläggare."""
+
+
+def test_a_list_that_opens_its_section_comes_whole_when_a_list_is_asked() -> None:
+    all_ = candidates(TITLED_LIST)
+    asked = texts(structured_span([all_[1]], all_, list_asked=True))
+    assert asked == texts(all_[:4]), asked
+    assert texts(structured_span([all_[1]], all_)) == [all_[1].text]
+
+
+def test_a_list_item_keeps_all_its_sentences() -> None:
+    all_ = candidates(TITLED_LIST)
+    span = texts(structured_span([all_[2]], all_))
+    assert span == [
+        "Intyg om ni har haft företag nyligen.",
+        "Momsdeklarationer och skattedeklaration.",
+    ]

@@ -208,3 +208,22 @@ def test_plain_text_headings_without_numbers_open_sections() -> None:
     lines = blocks[1].text.splitlines()
     assert lines[1:3] == ["- rutinen har uppdaterats", "- handläggarna har fått utbildning"], lines
     assert lines[3].startswith("Erfarenheter från klagomål") and lines[3].endswith("verksamheten.")
+
+
+def test_a_short_title_over_a_list_opens_a_section_but_a_lead_into_it_does_not() -> None:
+    text = (
+        "Fritidspeng\n\nDu kan få fritidspeng för barnens aktiviteter.\n\n"
+        "Förutsättningar\n\n"
+        "  • Hushållet ska ha haft ekonomiskt bistånd i sex månader.\n"
+        "  • Aktiviteten ska vara regelbunden.\n\n"
+        "Skrivelsen är indelad i\n\n"
+        "  • en sammanfattning\n"
+        "  • en analys\n"
+    )
+    blocks = load_text(text.encode()).blocks
+    assert [b.headings for b in blocks] == [("Fritidspeng",), ("Förutsättningar",)], blocks
+    assert (
+        blocks[1].text.splitlines()[0]
+        == "• Hushållet ska ha haft ekonomiskt bistånd i sex månader."
+    )
+    assert "Skrivelsen är indelad i\n\n• en sammanfattning" in blocks[1].text, blocks[1].text
