@@ -50,6 +50,7 @@ ABBREVIATIONS = (
 )
 # A sentence ends at . ! or ? followed by a capital or a digit (possibly quoted).
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-ZÅÄÖ0-9])")
+NUMBER_ALONE = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.?")
 # A list item's marker: a bullet, "1." / "1)" or "a)" / "a.".
 BULLETS = "-•*–➢▪●○◦►✓"
 LIST_ITEM = re.compile(rf"^\s*(?:[{BULLETS}\uf0b7]|\d{{1,2}}[.)]|[a-z][.)])\s+")
@@ -80,7 +81,9 @@ def split_sentence_lines(text: str) -> list[Sentence]:
         for part in parts:
             previous = merged[-1] if merged else ""
             last_word = previous.rsplit(" ", 1)[-1].rstrip(".").lower()
-            if merged and (last_word in ABBREVIATIONS or re.fullmatch(r"\d+", last_word)):
+            # A number alone ("3." before "Handläggning") numbers what follows; a number
+            # that ends a sentence ("… under 2022. Gällande …") does not.
+            if merged and (last_word in ABBREVIATIONS or NUMBER_ALONE.fullmatch(previous)):
                 merged[-1] = f"{previous} {part}"
             else:
                 merged.append(part)

@@ -25,10 +25,9 @@ MAX_HEADING_WORDS = 10
 # that leads into the list without a colon ends on a word that needs what follows
 # ("Skrivelsen är indelad i", "… räknas bland annat").
 MAX_LIST_TITLE_WORDS = 6
-LEAD_ENDINGS = frozenset(
-    "i av för med om på till från vid efter mot genom enligt under och eller samt att som "
-    "är ska kan får har bland annat följande exempel exempelvis bl.a t.ex".split()
-)
+LEAD_WORDS = """i av för med om på till från vid efter mot genom enligt under och eller samt
+att som är ska kan får har bland annat följande exempel exempelvis bl.a t.ex"""
+LEAD_ENDINGS = frozenset(LEAD_WORDS.split())
 UNNUMBERED_LEVEL = 2
 PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
 
