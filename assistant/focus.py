@@ -48,9 +48,10 @@ SENTENCE = "sentence"
 PASSAGE = "passage"
 COUNT = "count"  # named right after a number in the answering sentence itself
 PERIOD = "period"  # a year: named in the passage, or the document was in force then
+SUPPORT = "support"  # named near the sentence, which itself speaks of help given
 INFLECTIONS = word_set("e en et er ar or n na t s es ens ets ers erna arna orna ernas arnas ornas")
 MIN_INFLECTED = 6
-SENTENCE_BOUND = frozenset({SENTENCE, COUNT})
+SENTENCE_BOUND = frozenset({SENTENCE, COUNT, SUPPORT})
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 COUNT_WORDS = number_words(2, 100)
 
@@ -100,6 +101,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "domstol": ("förvaltningsrätt", "kammarrätt", "tingsrätt", "förvaltningsdomstol"),
 }
 WORD = r"(?:[^\W\d_][\w-]*|\d[\d\s]*)"
+SUPPORT_FOR = re.compile(
+    r"\b(?:hjälp|stöd|bistånd|insatsen|insats|ersättning|bidrag)\s+(?:med|till|för)\s+"
+    r"(?:att\s+)?(?P<np>[^?.!,]+)",
+    re.IGNORECASE,
+)
+# Help given, paid or refused: a sentence that names what the help would be for
+# without any of these near it ("… mot en id-handling: pass, körkort …") is not about
+# help for it.
+SUPPORT_WORDS = tuple(
+    word_set(
+        """hjälp stöd bistånd insats ersättning ersätts bidrag bevilja beviljas beviljar
+        betala betalas kostnad"""
+    )
+)
 PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # (pattern with a "np" group, which words of the phrase count, scope)
     (re.compile(rf"\b(?:vilken|vilket|vilka)\s+(?P<np>{WORD})", re.IGNORECASE), "head", PASSAGE),
@@ -148,15 +163,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         PASSAGE,
     ),
     # What help or support is for: "hjälp med dusch", "stöd till körkort".
-    (
-        re.compile(
-            r"\b(?:hjälp|stöd|bistånd|insatsen|insats|ersättning|bidrag)\s+(?:med|till|för)\s+"
-            r"(?:att\s+)?(?P<np>[^?.!,]+)",
-            re.IGNORECASE,
-        ),
-        "head",
-        SENTENCE,
-    ),
+    (SUPPORT_FOR, "head", SUPPORT),
     (re.compile(rf"\bhur många\s+(?P<np>{WORD})", re.IGNORECASE), "head", COUNT),
     # What the counted thing is of: "hur många dagar med föräldrapenning".
     (
@@ -289,6 +296,12 @@ class AskedObjectCheck:
                     return False
             elif obj.scope == COUNT:
                 if not all(self.quantified(w, where.sentence) for w in obj.words):
+                    return False
+            elif obj.scope == SUPPORT:
+                own = frozenset(self.analyzer.analyze(where.sentence))
+                if not all(self.named(w, where.nearby) for w in obj.words) or not any(
+                    self.named(w, own) for w in SUPPORT_WORDS
+                ):
                     return False
             else:
                 terms = where.nearby if obj.scope == SENTENCE else where.passage_terms

@@ -11,6 +11,7 @@ from assistant.focus import (
     PASSAGE,
     PERIOD,
     SENTENCE,
+    SUPPORT,
     AskedObjectCheck,
     Source,
     asked_period,
@@ -42,6 +43,7 @@ def check() -> AskedObjectCheck:
         ("Hur ansöker man om parkeringstillstånd?", ("parkeringstillstånd",), PASSAGE),
         ("Hur många veckor får en praktik pågå?", ("veckor",), COUNT),
         ("Vad gällde för hyran under 2023?", ("2023",), PERIOD),
+        ("Kan man få bistånd till körkort?", ("körkort",), SUPPORT),
     ],
 )
 def test_asked_object_is_found_where_swedish_marks_it(
@@ -86,6 +88,20 @@ def test_a_count_must_quantify_the_counted_thing(check: AskedObjectCheck) -> Non
     assert not check.quantified(
         "nyansökningar", "Under 2024 gjorde teamet tre granskningar av nyansökningar."
     )
+
+
+def test_help_for_a_thing_needs_a_sentence_about_help_for_it(check: AskedObjectCheck) -> None:
+    asked = check.asked("Kan man få bistånd till körkort?")
+    analyze = check.analyzer.analyze
+
+    def source(sentence: str) -> Source:
+        terms = frozenset(analyze(sentence))
+        return Source(sentence, terms, terms, None)
+
+    id_check = "Identiteten kontrolleras mot pass, nationellt id-kort eller svenskt körkort."
+    assert not check.satisfied(asked, source(id_check))
+    assert check.satisfied(asked, source("Bistånd till körkort beviljas inte."))
+    assert check.satisfied(asked, source("Kostnader för körkort betalas inte av nämnden."))
 
 
 def test_a_past_year_needs_a_document_in_force_then_or_naming_it(
