@@ -35,7 +35,13 @@ def print_ingest_summary(summary: object) -> None:
     from ingest.pipeline import IngestSummary
 
     assert isinstance(summary, IngestSummary)
-    labels = {"added": "ny", "updated": "uppdaterad", "failed": "FEL", "removed": "borttagen"}
+    labels = {
+        "added": "ny",
+        "updated": "uppdaterad",
+        "duplicate": "kopia",
+        "failed": "FEL",
+        "removed": "borttagen",
+    }
     for outcome in summary.outcomes:
         if outcome.status in labels:
             detail = outcome.message or f"{outcome.chunks} avsnitt"
@@ -43,7 +49,8 @@ def print_ingest_summary(summary: object) -> None:
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(summary.timings.items()))
     typer.echo(
         f"Filer: {summary.count('added')} nya, {summary.count('updated')} uppdaterade, "
-        f"{summary.count('unchanged')} oförändrade, {summary.count('removed')} borttagna, "
+        f"{summary.count('unchanged')} oförändrade, {summary.count('duplicate')} kopior, "
+        f"{summary.count('removed')} borttagna, "
         f"{summary.count('failed')} misslyckade. Avsnitt: {summary.chunks}. "
         f"Tid: {summary.seconds:.1f} s" + (f" ({timings})" if timings else "")
     )

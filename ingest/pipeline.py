@@ -195,7 +195,8 @@ class Ingestor:
         # A new reader reads every known file again: no stored hash counts as current.
         current = {p: (i, "reread") for p, (i, _) in known.items()} if reread else known
         documents = self._prepare_all(preparer, files, current, summary, progress)
-        removed = self._removed(paths, files, known) if prune else []
+        documents, moved = self._same_content(documents, known, summary)
+        removed = sorted(set(self._removed(paths, files, known) if prune else []) | set(moved))
         summary.outcomes += [FileOutcome(Path(path), "removed") for path in removed]
         documents = keep_retired(self.database, documents)
         if documents or removed or self.writer.needs_repair():
@@ -241,6 +242,43 @@ class Ingestor:
             )
             documents.append(document)
         return documents
+
+    @staticmethod
+    def _same_content(
+        documents: list[NewDocument],
+        known: dict[str, tuple[str, str]],
+        summary: IngestSummary,
+    ) -> tuple[list[NewDocument], list[str]]:
+        """Index a file's content once, whatever path it is found at.
+
+        A new file with the content of an indexed one is either that file moved (the old
+        path is gone: the old entry is replaced, returned among the paths to remove) or
+        a copy (both exist: the copy is left out with a message). Two copies in one
+        run are indexed once too. Without this, each copy's passages would crowd the
+        others out of the top results with the same text.
+        """
+        at: dict[str, str] = {digest: path for path, (_, digest) in known.items()}
+        outcomes = {str(o.path.resolve()): o for o in summary.outcomes}
+        kept: list[NewDocument] = []
+        moved: list[str] = []
+        for document in documents:
+            path = document.meta.source_path
+            other = at.get(document.meta.content_hash)
+            outcome = outcomes[path]
+            if other is None or other == path or outcome.status != "added":
+                at.setdefault(document.meta.content_hash, path)
+                kept.append(document)
+            elif Path(other).exists():
+                outcome.status, outcome.chunks, outcome.pages = "duplicate", 0, None
+                outcome.message = (
+                    f"Samma innehåll som {other}, som redan är indexerad; kopian läses inte in."
+                )
+            else:
+                outcome.message = f"Flyttad från {other}."
+                moved.append(other)
+                at[document.meta.content_hash] = path
+                kept.append(document)
+        return kept, moved
 
     @staticmethod
     def _removed(

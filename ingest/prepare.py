@@ -28,7 +28,7 @@ class FileOutcome:
     """What happened to one file in a run."""
 
     path: Path
-    status: str  # added, updated, unchanged, failed, removed
+    status: str  # added, updated, unchanged, duplicate, failed, removed
     message: str = ""
     chunks: int = 0
     pages: int | None = None

@@ -96,6 +96,38 @@ def test_changed_file_replaced_and_removed_file_pruned(tmp_path: Path, small_cor
         components.close()
 
 
+def test_the_same_content_is_indexed_once_whether_copied_or_moved(
+    tmp_path: Path, small_corpus: Path
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    ingest(settings, [small_corpus], progress=False)
+    elsewhere = tmp_path / "annan"
+    elsewhere.mkdir()
+    shutil.copy(small_corpus / "rutiner" / "cykel.md", elsewhere / "cykel-kopia.md")
+    copied = ingest(settings, [small_corpus, elsewhere], progress=False)
+    duplicate = next(o for o in copied.outcomes if o.path.name == "cykel-kopia.md")
+    assert duplicate.status == "duplicate" and "cykel.md" in duplicate.message, duplicate
+    assert "embed" not in copied.timings, "a copy must cause no embedding work"
+
+    moved_to = tmp_path / "flyttad"
+    small_corpus.rename(moved_to)
+    moved = ingest(settings, [moved_to], progress=False)
+    assert moved.count("added") == 4, moved.outcomes
+    added = [o for o in moved.outcomes if o.status == "added"]
+    assert all(o.message.startswith("Flyttad från") for o in added), added
+    assert moved.count("removed") == 4, "the entries at the old paths go"
+    components = Services(settings)
+    try:
+        documents = components.catalog.documents()
+        assert len(documents) == 4, [d.source_path for d in documents]
+        assert all(d.source_path.startswith(str(moved_to)) for d in documents), documents
+        texts = [p.text for p in components.retriever.retrieve("cykelbidrag belopp", 5).passages]
+        assert len(texts) == len(set(texts)), "no passage may be retrieved twice"
+        assert components.vectors.count() == sum(d.chunk_count for d in documents)
+    finally:
+        components.close()
+
+
 def test_bad_file_fails_alone_and_keeps_previous_version(
     tmp_path: Path, small_corpus: Path
 ) -> None:
