@@ -106,13 +106,13 @@ SUPPORT_FOR = re.compile(
     r"(?:att\s+)?(?P<np>[^?.!,]+)",
     re.IGNORECASE,
 )
-# Help given, paid or refused: a sentence that names what the help would be for
+# Help applied for, given, paid or refused: a sentence that names what the help would be for
 # without any of these near it ("… mot en id-handling: pass, körkort …") is not about
 # help for it.
 SUPPORT_WORDS = tuple(
     word_set(
         """hjälp stöd bistånd insats ersättning ersätts bidrag bevilja beviljas beviljar
-        betala betalas kostnad"""
+        betala betalas kostnad ansökan ansöka söka avslag avslå"""
     )
 )
 PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (

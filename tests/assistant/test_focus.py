@@ -102,6 +102,9 @@ def test_help_for_a_thing_needs_a_sentence_about_help_for_it(check: AskedObjectC
     assert not check.satisfied(asked, source(id_check))
     assert check.satisfied(asked, source("Bistånd till körkort beviljas inte."))
     assert check.satisfied(asked, source("Kostnader för körkort betalas inte av nämnden."))
+    funeral = check.asked("Hur lång tid har anhöriga på sig att söka bistånd till begravningen?")
+    deadline = "Ansökan ska lämnas innan begravningen beställs och senast tre månader efter."
+    assert check.satisfied(funeral, source(deadline))
 
 
 def test_a_past_year_needs_a_document_in_force_then_or_naming_it(
