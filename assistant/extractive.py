@@ -67,6 +67,8 @@ ANSWER_TYPES = tuple(
 MAX_EMBEDDED = 12
 # A question that asks for the items of a list ("vilka handlingar …", "vad krävs …").
 LIST_QUESTION = re.compile(r"\bvilka\b|\bvad (krävs|behövs|ingår)\b", re.IGNORECASE)
+# What a list question asks the items of: "vilka handlingar ska …" -> handlingar.
+LISTED_NOUN = re.compile(r"\bvilka\s+(?P<noun>[^\W\d_]{3,})", re.IGNORECASE)
 # A number, as digits or a word from two up, and the noun it counts.
 COUNTED = re.compile(
     rf"\b(?P<n>\d{{1,3}}|{alternation(number_words(2, 12))})\s+(?P<noun>[^\W\d_]{{3,}})",
@@ -169,6 +171,50 @@ def structured_span(
             kept.append(x)
             length += len(x.text)
     return kept
+
+
+def list_runs(candidates: list[Candidate]) -> list[list[Candidate]]:
+    """Return each passage's runs of consecutive list items, in passage and list order."""
+    runs: list[list[Candidate]] = []
+    previous: Candidate | None = None
+    for c in sorted(candidates, key=lambda x: (x.passage, x.position)):
+        if not c.item:
+            previous = None
+            continue
+        same_run = previous is not None and previous.passage == c.passage
+        if same_run and previous is not None and c.position == previous.position + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+        previous = c
+    return runs
+
+
+def titled_list(
+    listed: frozenset[str],
+    candidates: list[Candidate],
+    title_terms: Callable[[int], frozenset[str]],
+    allowed: Callable[[int], bool],
+) -> list[Candidate]:
+    """Return the first list whose title names what the question asks the items of.
+
+    A list's title is the lead sentence before it when that ends in a colon, or its
+    section heading when the list opens the passage ("De vanligaste handlingarna" over
+    the documents to hand in). Only passages `allowed` are looked in; the lead comes
+    with the items.
+    """
+    by_position = {(c.passage, c.position): c for c in candidates}
+    for run in list_runs(candidates):
+        first = run[0]
+        if not allowed(first.passage) or len(run) > MAX_LIST_ITEMS:
+            continue
+        lead = by_position.get((first.passage, first.position - 1))
+        if lead is not None and lead.text.endswith(":"):
+            if listed & lead.terms:
+                return [lead, *run]
+        elif first.position == 0 and listed & title_terms(first.passage):
+            return run
+    return []
 
 
 @dataclass
@@ -317,8 +363,41 @@ class ExtractiveGenerator:
                 chosen.append(candidate)
                 covered |= candidate.terms & question_terms
         span = structured_span(chosen, candidates, bool(LIST_QUESTION.search(request.question)))
+        span += self._asked_list(request, best, span, candidates)
         # The best sentence's passage first, each passage in document order.
         return sorted(span, key=lambda c: (c.passage != best.passage, c.passage, c.position))
+
+    def _asked_list(
+        self,
+        request: GenerationRequest,
+        best: Candidate,
+        span: list[Candidate],
+        candidates: list[Candidate],
+    ) -> list[Candidate]:
+        """Return the list of the best sentence's document that the question asks for.
+
+        "Vilka handlingar ska lämnas in?" is often answered first by a sentence that
+        introduces them, and the documents themselves stand in a list under their own
+        heading: when the span has no list item, that list is added.
+        """
+        match = LISTED_NOUN.search(request.question)
+        if match is None or any(c.item for c in span):
+            return []
+        listed = frozenset(self.analyzer.terms_for_word(match.group("noun").lower())[:1])
+        document = request.passages[best.passage].document_id
+
+        def title_terms(index: int) -> frozenset[str]:
+            section = (request.passages[index].section or "").rsplit("›", 1)[-1]
+            return frozenset(self.analyzer.analyze(section))
+
+        def allowed(index: int) -> bool:
+            return request.passages[index].document_id == document
+
+        found = titled_list(listed, candidates, title_terms, allowed)
+        length = sum(len(c.text) for c in span)
+        if not found or length + sum(len(c.text) for c in found) > 2 * MAX_SPAN_CHARS:
+            return []
+        return [c for c in found if all(c is not x for x in span)]
 
     def signals(
         self,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.extractive import Candidate, structured_span
+import re
+
+from assistant.extractive import Candidate, list_runs, structured_span, titled_list
 from assistant.sentences import split_sentence_lines, split_sentences
 
 PASSAGE = """Vid nyansökan ska hushållet lämna in följande:
@@ -14,11 +16,16 @@ Handlingarna ska vara kompletta. Dock kan handläggaren bevilja anstånd i en ve
 Nytt stycke om något annat."""
 
 
-def candidates(text: str) -> list[Candidate]:
+def candidates(text: str, passage: int = 0) -> list[Candidate]:
     return [
-        Candidate(0, i, s.text, s.line, s.item, frozenset(), frozenset(), frozenset())
+        Candidate(passage, i, s.text, s.line, s.item, terms(s.text), frozenset(), frozenset())
         for i, s in enumerate(split_sentence_lines(text))
     ]
+
+
+def terms(text: str) -> frozenset[str]:
+    """Lower-cased words with a final plural -ar or -na cut: enough stemming for these tests."""
+    return frozenset(re.sub(r"(arna|ar|na)$", "", w) for w in re.findall(r"\w+", text.lower()))
 
 
 def texts(chosen: list[Candidate]) -> list[str]:
@@ -81,3 +88,32 @@ def test_a_list_item_keeps_all_its_sentences() -> None:
         "Intyg om ni har haft företag nyligen.",
         "Momsdeklarationer och skattedeklaration.",
     ]
+
+
+def test_list_runs_are_the_consecutive_items_of_each_passage() -> None:
+    all_ = candidates(PASSAGE) + candidates("- ett\n- två\nSlut.\n- tre", passage=1)
+    assert [texts(run) for run in list_runs(all_)] == [
+        texts(all_[1:5]),
+        ["ett", "två"],
+        ["tre"],
+    ]
+
+
+def test_the_list_whose_title_names_the_asked_noun_is_found() -> None:
+    intro = candidates("Du ska lämna in handlingar som styrker dina uppgifter.")
+    titled = candidates("- kontoutdrag\n- hyresavtal", passage=1)
+    led = candidates(PASSAGE, passage=2)
+    headings = {0: frozenset({"ansökan"}), 1: frozenset({"handling"}), 2: frozenset()}
+    every = intro + titled + led
+
+    def found(noun: str, allowed: set[int]) -> list[str]:
+        return texts(
+            titled_list(frozenset({noun}), every, headings.__getitem__, allowed.__contains__)
+        )
+
+    # A list opening its passage is titled by its heading; one after a colon by its lead.
+    assert found("handling", {0, 1, 2}) == ["kontoutdrag", "hyresavtal"]
+    assert found("handling", {0, 2}) == []
+    assert found("nyansökan", {2}) == texts(led[:5])
+    # A list whose title does not name the asked noun is not the answer.
+    assert found("intyg", {0, 1, 2}) == []
