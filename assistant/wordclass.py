@@ -5,7 +5,7 @@ What a question is about is named by its nouns: a noun no routine contains (*hus
 *numera*) is not. hunspell-sv (a PyPI package with the dictionary files) marks each
 word with the inflection classes it takes; the plural and definite classes and the
 compound-linking forms belong to nouns. A word is looked up as written, then as its
-lemma (simplemma); a compound the dictionary lacks counts by its last part, and a word
+lemma (simplemma); a compound the dictionary lacks counts by its longest known ending, and a word
 the dictionary does not know at all (a name, an abbreviation such as *ISK*) counts as a
 noun, since it names something.
 """
@@ -17,9 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 
 # hunspell-sv's suffix classes that only nouns take: neuter definite (C), plural
-# classes (E, G, H, I) and compound-linking forms (f, v).
+# classes (E, G, H, I) and compound-linking forms (f, v). The definite classes B (-et)
+# and D (-en) are nouns' too, except on a word ending in -a, where they make the
+# present participle of a verb ("söka", "sökande").
 NOUN_FLAGS = frozenset("CEGHIfv")
+DEFINITE_FLAGS = frozenset("BD")
 DICTIONARY = "share/hunspell/sv_SE.dic"
+# The shortest ending a compound is looked up by.
+MIN_HEAD = 3
 
 
 def dictionary_path() -> Path | None:
@@ -50,13 +55,11 @@ def load_flags() -> dict[str, str]:
 class WordClasses:
     """Tells nouns from other words, for the answerability signals."""
 
-    def __init__(self, lemmatize: object = None, split_compound: object = None) -> None:
+    def __init__(self) -> None:
         import simplemma
-        from svlang.checkers.compound import CompoundSplitter
 
         self._flags = load_flags()
         self._lemmatize = simplemma.lemmatize
-        self._splitter = CompoundSplitter()
         self.can_be_noun = lru_cache(maxsize=100_000)(self._can_be_noun)
 
     @property
@@ -65,17 +68,29 @@ class WordClasses:
         return bool(self._flags)
 
     def _can_be_noun(self, word: str) -> bool:
-        """Return whether a lower-cased word can be a noun."""
+        """Return whether a lower-cased word can be a noun.
+
+        A compound the dictionary lacks counts by its longest known ending: Swedish
+        compounds end in their head ("nyansökningar" by "ansökningar").
+        """
         if not self._flags:
             return True
-        for form in (word, self._lemmatize(word, lang="sv").lower()):
-            if form in self._flags:
-                return bool(NOUN_FLAGS & set(self._flags[form]))
-        parts = self._splitter.split(word).parts
-        if len(parts) > 1:
-            last = parts[-1].lower()
-            lemma = self._lemmatize(last, lang="sv").lower()
-            for form in (last, lemma):
-                if form in self._flags:
-                    return bool(NOUN_FLAGS & set(self._flags[form]))
+        for start in range(len(word) - MIN_HEAD + 1):
+            known = self._noun_flags(word[start:])
+            if known is not None:
+                return known
         return True
+
+    def _noun_flags(self, form: str) -> bool | None:
+        """Tell whether the dictionary gives the form a noun's flags; None if unknown.
+
+        Inflected forms are often listed without flags ("ansökningar"): then the
+        lemma's flags decide.
+        """
+        for entry in dict.fromkeys((form, self._lemmatize(form, lang="sv").lower())):
+            flags = self._flags.get(entry)
+            if flags:
+                return bool(NOUN_FLAGS & set(flags)) or (
+                    not entry.endswith("a") and bool(DEFINITE_FLAGS & set(flags))
+                )
+        return False if form in self._flags else None
