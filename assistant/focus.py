@@ -172,6 +172,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         SENTENCE,
     ),
 )
+CLAUSE_END = re.compile(r"(?<=[.?!])\s+")
 PURPOSE = re.compile(r"\b(?:till|för)\s+(?!exempel\b)(?P<np>[^?.!,]+)", re.IGNORECASE)
 
 
@@ -240,8 +241,11 @@ class AskedObjectCheck:
             for pattern, words, scope in PATTERNS
             for match in pattern.finditer(question)
         ]
-        if AMOUNT_QUESTION.search(question):
-            matches += [(match, "head", SENTENCE) for match in PURPOSE.finditer(question)]
+        # What an amount is for is said in the sentence that asks for the amount, not in
+        # the one before it that tells the case ("… flyttar till en tom lägenhet.").
+        for clause in CLAUSE_END.split(question):
+            if AMOUNT_QUESTION.search(clause):
+                matches += [(match, "head", SENTENCE) for match in PURPOSE.finditer(clause)]
         for match, words, scope in matches:
             # A verb where a noun was expected ("hur många avsåg …") asks about nothing.
             phrase = tuple(

@@ -66,6 +66,16 @@ def test_answer_kinds_are_not_asked_objects(check: AskedObjectCheck, question: s
     assert [a for a in check.asked(question) if a.scope != PERIOD] == []
 
 
+def test_the_purpose_of_an_amount_is_read_in_the_sentence_asking_for_it(
+    check: AskedObjectCheck,
+) -> None:
+    question = (
+        "En ensamstående klient flyttar från skyddat boende till en tom lägenhet. "
+        "Hur mycket kan vi bevilja till hemutrustning totalt?"
+    )
+    assert [(a.words, a.scope) for a in check.asked(question)] == [(("hemutrustning",), SENTENCE)]
+
+
 def test_a_compound_is_named_only_with_all_its_parts(check: AskedObjectCheck) -> None:
     analyzer = check.analyzer
     about_children = frozenset(analyzer.analyze("Bistånd till barn i familjen"))
