@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from assistant.lexical import TOKEN, SwedishAnalyzer
 from assistant.numbers import number_words
+from assistant.sentences import split_sentences
 from assistant.wordclass import WordClasses
 
 
@@ -172,7 +173,6 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         SENTENCE,
     ),
 )
-CLAUSE_END = re.compile(r"(?<=[.?!])\s+")
 PURPOSE = re.compile(r"\b(?:till|för)\s+(?!exempel\b)(?P<np>[^?.!,]+)", re.IGNORECASE)
 
 
@@ -243,7 +243,7 @@ class AskedObjectCheck:
         ]
         # What an amount is for is said in the sentence that asks for the amount, not in
         # the one before it that tells the case ("… flyttar till en tom lägenhet.").
-        for clause in CLAUSE_END.split(question):
+        for clause in split_sentences(question):
             if AMOUNT_QUESTION.search(clause):
                 matches += [(match, "head", SENTENCE) for match in PURPOSE.finditer(clause)]
         for match, words, scope in matches:

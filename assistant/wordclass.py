@@ -5,9 +5,9 @@ What a question is about is named by its nouns: a noun no routine contains (*hus
 *numera*) is not. hunspell-sv (a PyPI package with the dictionary files) marks each
 word with the inflection classes it takes; the plural and definite classes and the
 compound-linking forms belong to nouns. A word is looked up as written, then as its
-lemma (simplemma); a compound the dictionary lacks counts by its longest known ending, and a word
-the dictionary does not know at all (a name, an abbreviation such as *ISK*) counts as a
-noun, since it names something.
+lemma (simplemma); a compound the dictionary lacks counts by its longest known ending,
+and a word the dictionary does not know at all (a name, an abbreviation such as *ISK*)
+counts as a noun, since it names something.
 """
 
 from __future__ import annotations
