@@ -17,7 +17,7 @@ from typing import Any
 from assistant.access import Reader, can_see
 from assistant.catalog import meta_from_row
 from assistant.citations import Citation, mark_retired, neutral_passage, validate_citations
-from assistant.conversation import standalone_question
+from assistant.conversation import answer_names_follow_up, standalone_question
 from assistant.database import AnswerRow
 from assistant.decision_requests import is_decision_request
 from assistant.focus import asked_period
@@ -192,6 +192,9 @@ class AnswerPipeline:
         # A follow-up that changed the question must not get the previous answer again:
         # when it would, its sentences are set aside and the next best answer is sought.
         repeated = self.gaps.last_answer(conversation_id) if standalone != searched else None
+        # Unless that answer already names the case the follow-up turns to.
+        if repeated and answer_names_follow_up(searched, repeated, self.analyzer):
+            repeated = None
         # What repeated it (text and the passages it cites), kept for the clarification.
         repetition: tuple[str, list[Passage], list[Passage]] | None = None
         groups = self._source_groups(standalone, retrieval.passages)

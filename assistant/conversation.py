@@ -266,3 +266,20 @@ def standalone_question(
         if rewritten:
             return str(rewritten)
     return resolve_follow_up(question, resolve_history(history, analyzer)[-1], analyzer)
+
+
+def answer_names_follow_up(follow_up: str, answer: str, analyzer: SwedishAnalyzer) -> bool:
+    """Return whether an answer already names every content word of a follow-up.
+
+    "och om det är två vuxna med två barn?" after "högst 9 400 kr för en ensamstående
+    och högst 12 500 kr för två vuxna, med ett tillägg … för varje barn" is answered by
+    the same sentence: it names the case the follow-up turns to. Numbers and units are
+    left out (the answer may give the rule, not the count), so a follow-up of numbers
+    alone ("och om det gäller 15 000 kr?") is not answered by repeating.
+    """
+    words = [w for w in analyzer.words(OPENING.sub("", follow_up)) if not w[0].isdigit()]
+    words = [w for w in words if w not in COUNT_WORDS and len(w) > 2]  # not "kr", "st"
+    if not words:
+        return False
+    terms = set(analyzer.analyze(answer))
+    return all(analyzer.terms_for_word(w)[0] in terms for w in words)

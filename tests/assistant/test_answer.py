@@ -162,6 +162,21 @@ def test_a_follow_up_never_gets_the_previous_answer_again(sample_components: Ser
         assert follow.gap_id is None and "Skriv hela frågan" in follow.answer
 
 
+def test_a_follow_up_the_previous_answer_already_covers_gets_it_again(
+    sample_components: Services,
+) -> None:
+    first = sample_components.pipeline.ask(
+        "Hur mycket kan vi bevilja till hemutrustning för en ensamstående?"
+    )
+    assert first.answered and "9 400 kr" in first.answer, first.answer
+    # The amount sentence gives the single person's, two adults' and each child's amount.
+    follow = sample_components.pipeline.ask(
+        "och för två vuxna med två barn?", first.conversation_id
+    )
+    assert follow.kind != "clarify" and follow.answered, follow.answer
+    assert "12 500 kr" in follow.answer and "3 200 kr" in follow.answer, follow.answer
+
+
 def test_a_changed_count_in_a_follow_up_changes_the_answer(sample_components: Services) -> None:
     first = sample_components.pipeline.ask(
         "Vilken boendekostnad godtas för två vuxna med två barn?"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.conversation import (
+    answer_names_follow_up,
     is_follow_up,
     resolve_history,
     standalone_question,
@@ -126,3 +127,29 @@ def test_greetings_and_single_words_are_not_questions(analyzer: SwedishAnalyzer,
 )
 def test_short_questions_are_questions(analyzer: SwedishAnalyzer, text: str) -> None:
     assert not is_not_a_question(text, analyzer)
+
+
+AMOUNTS = (
+    "Det sammanlagda beloppet för hemutrustning är högst 9 400 kr för en ensamstående och "
+    "högst 12 500 kr för två vuxna, med ett tillägg på högst 3 200 kr för varje barn [1]."
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "named"),
+    [
+        # The answer gives the amount for two adults and for each child.
+        ("och om det är två vuxna med två barn?", True),
+        ("Och för två vuxna?", True),
+        # A case the answer does not name needs another answer.
+        ("och om det är en pensionär?", False),
+        ("och om hen flyttar till ett studentrum?", False),
+        # Numbers alone change the question without naming a case.
+        ("och om det gäller 15 000 kr?", False),
+        ("och tre?", False),
+    ],
+)
+def test_an_answer_that_names_the_follow_ups_case_may_be_repeated(
+    analyzer: SwedishAnalyzer, follow_up: str, named: bool
+) -> None:
+    assert answer_names_follow_up(follow_up, AMOUNTS, analyzer) is named
