@@ -152,7 +152,9 @@ def test_a_greeting_gets_a_prompt_and_no_gap(sample_components: Services) -> Non
     assert response.gap_id is None and len(sample_components.gaps.gaps()) == before
 
 
-def test_a_follow_up_never_gets_the_previous_answer_again(sample_components: Services) -> None:
+def test_a_follow_up_the_previous_answer_does_not_cover_never_gets_it_again(
+    sample_components: Services,
+) -> None:
     first = sample_components.pipeline.ask("Vem beslutar om nödprövning?")
     assert first.answered, first.answer
     follow = sample_components.pipeline.ask("och om hen har barn?", first.conversation_id)
