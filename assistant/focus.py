@@ -166,6 +166,16 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # What help or support is for: "hjälp med dusch", "stöd till körkort".
     (SUPPORT_FOR, "head", SUPPORT),
     (re.compile(rf"\bhur många\s+(?P<np>{WORD})", re.IGNORECASE), "head", COUNT),
+    # Where the counted things are: "hur många avvikelser rapporterades inom hemtjänsten".
+    (
+        re.compile(
+            rf"\bhur många\s+{WORD}\s+(?:[^\W\d_]+\s+){{0,2}}?(?:inom|hos)\s+"
+            r"(?P<np>[^\W\d_][\w-]*)",
+            re.IGNORECASE,
+        ),
+        "head",
+        SENTENCE,
+    ),
     # What the counted thing is of: "hur många dagar med föräldrapenning".
     (
         re.compile(rf"\bhur många\s+{WORD}\s+(?:med|av)\s+(?P<np>[^?.!,]+)", re.IGNORECASE),

@@ -42,6 +42,9 @@ def check() -> AskedObjectCheck:
         ("Hur länge sparas minnesanteckningar?", ("minnesanteckningar",), PASSAGE),
         ("Hur ansöker man om parkeringstillstånd?", ("parkeringstillstånd",), PASSAGE),
         ("Hur många veckor får en praktik pågå?", ("veckor",), COUNT),
+        # Where the counted things are: the unit, not the year after it.
+        ("Hur många avvikelser rapporterades inom hemtjänsten 2021?", ("hemtjänsten",), SENTENCE),
+        ("Hur många klagomål kom in hos AMF under 2022?", ("amf",), SENTENCE),
         ("Vad gällde för hyran under 2023?", ("2023",), PERIOD),
         ("Kan man få bistånd till körkort?", ("körkort",), SUPPORT),
     ],
