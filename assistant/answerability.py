@@ -112,6 +112,50 @@ def salient_words(question: str, classes: WordClasses) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+# A capitalised word, not an acronym ("Vadstena", "Migrationsverket", "Maria" in
+# "Maria-händelse"), and where a sentence of the question starts.
+NAME = re.compile(r"(?<![\w-])[A-ZÅÄÖ][a-zåäöéü]+(?![\w])")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"”(]\s*)$")
+# A name of a place, an authority or an act, not of a person: after a preposition
+# ("i Vadstena", "till Migrationsverket", "lex Maria") or with an authority's ending.
+PLACE_BEFORE = re.compile(
+    r"\b(?:i|till|från|hos|på|vid|inom|mot|enligt|utanför|lex)\s+$", re.IGNORECASE
+)
+AUTHORITY_ENDINGS = (
+    "verket",
+    "kassan",
+    "myndigheten",
+    "nämnden",
+    "rätten",
+    "inspektionen",
+    "centrum",
+    "förvaltningen",
+    "styrelsen",
+    "kommun",
+    "region",
+    "polisen",
+)
+
+
+def proper_names(question: str) -> list[str]:
+    """Return the names of places, authorities and acts in a question, lower-cased.
+
+    A name is a capitalised word inside a sentence (one that starts a sentence is
+    capitalised whatever it is) after a preposition or with an authority's ending, so
+    a client's first name ("får Kalle …") is not one. Acronyms ("UC", "EU") are left
+    out: a routine may spell them out.
+    """
+    names = []
+    for match in NAME.finditer(question):
+        before = question[: match.start()]
+        word = match.group(0).lower()
+        if SENTENCE_START.search(before):
+            continue
+        if PLACE_BEFORE.search(before) or word.endswith(AUTHORITY_ENDINGS):
+            names.append(word)
+    return list(dict.fromkeys(names))
+
+
 class QuestionWords:
     """The question-side signals: which salient words the corpus names, and their weights."""
 
@@ -126,6 +170,21 @@ class QuestionWords:
     def absent(self, question: str, known: Callable[[str], bool]) -> list[str]:
         """Return the salient words that the corpus names in no form."""
         return [w for w in self.salient(question) if not word_known(w, self.analyzer, known)]
+
+    def absent_names(self, question: str, known: Callable[[str], bool]) -> list[str]:
+        """Return the names in the question that the corpus names in no form.
+
+        A place, an authority or an act no routine names ("i Vadstena", "till
+        Migrationsverket") means the routines do not cover the question, however well
+        its other words match. The genitive counts ("Helsingborgs stad" names
+        "Helsingborg").
+        """
+        return [
+            name
+            for name in proper_names(question)
+            if not word_known(name, self.analyzer, known)
+            and not word_known(f"{name}s", self.analyzer, known)
+        ]
 
     def absent_share(self, question: str, known: Callable[[str], bool]) -> float:
         """Return the share of the question's salient words that no indexed passage names."""

@@ -65,6 +65,15 @@ ANSWER_TYPES = tuple(
     )
 )
 MAX_EMBEDDED = 12
+FILE_NAME_WORD = re.compile(r"[\W_\d]+")
+FOLDED = str.maketrans("åäöéü", "aaoeu")
+
+
+def fold_letters(word: str) -> str:
+    """Return a word with å, ä and ö as a and o, as in file names ("hoor" for "höör")."""
+    return word.translate(FOLDED)
+
+
 # A question that asks for the items of a list ("vilka handlingar …", "vad krävs …").
 LIST_QUESTION = re.compile(r"\bvilka\b|\bvad (krävs|behövs|ingår)\b", re.IGNORECASE)
 # What a list question asks the items of: "vilka handlingar ska …" -> handlingar.
@@ -273,6 +282,9 @@ class ExtractiveGenerator:
         }
         if not question_terms or not request.passages:
             return []
+        if self._absent_names(request):
+            request.diagnostics.update(name_absent=1.0)
+            return []
         # A salient word that no passage names in any form keeps its weight, so that no
         # sentence covers the question fully: it is the clearest sign of a gap.
         weights = self.question_words.weights(
@@ -398,6 +410,25 @@ class ExtractiveGenerator:
         if not found or length + sum(len(c.text) for c in found) > 2 * MAX_SPAN_CHARS:
             return []
         return [c for c in found if all(c is not x for x in span)]
+
+    def _absent_names(self, request: GenerationRequest) -> list[str]:
+        """Return the names in the question that neither the corpus nor a file name holds.
+
+        A file is often named for its municipality ("vadstena_forsorjningsstod.txt")
+        where its text never names it.
+        """
+        named = {
+            fold_letters(word)
+            for passage in request.passages
+            for word in FILE_NAME_WORD.split(passage.document.lower())
+        }
+        return [
+            name
+            for name in self.question_words.absent_names(
+                request.question, lambda t: request.term_weight(t) > 0
+            )
+            if fold_letters(name) not in named
+        ]
 
     def signals(
         self,

@@ -16,6 +16,7 @@ from assistant.answerability import (
     Signals,
     fit_logistic,
     model_from_fit,
+    proper_names,
     word_known,
 )
 from assistant.lexical import SwedishAnalyzer
@@ -156,3 +157,23 @@ def test_the_shipped_model_reads_absent_nouns_as_a_gap() -> None:
     model = AnswerabilityModel.load()
     assert model.weights["absent"] < 0, model.weights
     assert 0.0 < model.threshold < 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Får vi lämna uppgifter till Migrationsverket utan samtycke?", ["migrationsverket"]),
+        ("Vad väljer man när man rapporterar en lex Maria-händelse?", ["maria"]),
+        # Sentence starts are capitalised whatever the word; acronyms may be spelt out.
+        ("Jag är orolig. Hur snabbt ska anmälan göras?", []),
+        ("Får jag ta en UC på en EU-medborgare?", []),
+        # A client's first name is not a place or an authority.
+        ("Hur mycket får Kalle till hemutrustning?", []),
+        ("Hur underrättar vi Försäkringskassan?", ["försäkringskassan"]),
+        ('Vad betyder "Förhandsbedömning" här?', []),
+    ],
+)
+def test_names_of_places_and_authorities_are_found_inside_a_sentence(
+    question: str, names: list[str]
+) -> None:
+    assert proper_names(question) == names

@@ -57,3 +57,22 @@ def test_the_previous_answers_sentences_are_set_aside(generator: ExtractiveGener
 def test_answer_sentences_drop_markers_and_final_punctuation() -> None:
     answer = "Beslut fattas inom tio dagar [1]. Dock kan tiden förlängas [2]!"
     assert answer_sentences(answer) == {"Beslut fattas inom tio dagar", "Dock kan tiden förlängas"}
+
+
+def test_a_name_no_routine_or_file_name_holds_is_refused(generator: ExtractiveGenerator) -> None:
+    analyzer = SwedishAnalyzer()
+    corpus = set(analyzer.analyze(f"Akut bistånd. Socialjouren.\n{PASSAGE} Helsingborgs stad"))
+
+    def ask(question: str, document: str = "akut.md") -> GenerationRequest:
+        asked = request(question)
+        asked.passages[0].document = document
+        asked.term_weight = lambda term: 1.0 if term in corpus else 0.0
+        return asked
+
+    refused = ask("Får socialjouren i Vadstena bevilja akuta matpengar?")
+    assert generator.select(refused) == [] and refused.diagnostics["name_absent"] == 1.0
+    # Named by the file the passage comes from, with ö written as o.
+    assert generator.select(ask("Får socialjouren i Höör bevilja matpengar?", "hoor_akut.md"))
+    # Named in the corpus in the genitive; a word that starts a sentence is no name.
+    assert generator.select(ask("Får socialjouren i Helsingborg bevilja matpengar?"))
+    assert generator.select(ask("Matpengar, vad gäller? Socialjouren, får den bevilja?"))
