@@ -100,18 +100,31 @@ def _blocks_from_lines(
     return blocks
 
 
-def _is_plain_heading(lines: list[str], index: int) -> bool:
+def _is_plain_heading(lines: list[str], index: int, nested: bool = False) -> bool:
     """Tell whether a line of plain text is a heading without a number.
 
-    It is short, starts with a capital, does not end like a sentence or a list lead,
-    stands after a blank line or a finished sentence, and a paragraph (not the rest of
-    a wrapped line) follows it, or a list when it reads as that list's title.
+    It is short, starts with a capital, does not end like a sentence, a list lead or a
+    line that goes on (on "till", "och", "att"), stands after a blank line, a finished
+    sentence or another heading (a page number left by a conversion between them is
+    skipped: "3/6"), and a paragraph (not the rest of a wrapped line) follows it, or a
+    list when it reads as that list's title.
     """
     line = lines[index].strip("*#_ ").strip()
     if not PLAIN_HEADING.fullmatch(line) or len(line.split()) > MAX_HEADING_WORDS:
         return False
-    before = next((x for x in reversed(lines[:index]) if x), "")
-    if before and lines[index - 1] and not before.endswith((".", "!", "?")):
+    if line.split()[-1].lower() in LEAD_ENDINGS:  # "… har inkommit till" wraps on
+        return False
+    above = index - 1
+    while above >= 0 and lines[above] and PAGE_FOOTER.match(lines[above]):
+        above -= 1
+    before = lines[above] if above >= 0 else ""
+    if (
+        before
+        and not before.endswith((".", "!", "?"))
+        and not before.startswith("#")
+        # Under another heading only a title, not a "Beslutad av: …" label line.
+        and (nested or ":" in line or not _is_plain_heading(lines, above, nested=True))
+    ):
         return False
     after = next((x for x in lines[index + 1 :] if x), "").lstrip("*_ ")
     if after and LIST_ITEM.match(after):

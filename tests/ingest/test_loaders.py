@@ -9,7 +9,7 @@ import pytest
 
 from assistant.sentences import split_sentences
 from ingest.errors import UnreadableFileError
-from ingest.loaders import load_file, load_text
+from ingest.loaders import load_file, load_markdown, load_text
 from ingest.metadata import resolve_meta
 from tests.documents import make_docx, make_image_pdf, make_pdf, make_zip_bomb_docx
 
@@ -208,6 +208,26 @@ def test_plain_text_headings_without_numbers_open_sections() -> None:
     lines = blocks[1].text.splitlines()
     assert lines[1:3] == ["- rutinen har uppdaterats", "- handläggarna har fått utbildning"], lines
     assert lines[3].startswith("Erfarenheter från klagomål") and lines[3].endswith("verksamheten.")
+
+
+def test_headings_of_a_converted_pdf_stay_out_of_the_sentences_under_them() -> None:
+    # A Markdown conversion: a heading under a '#' heading, a page number, then a
+    # heading and a subheading stacked without blank lines.
+    text = (
+        "## Utförande\n"
+        "Att fråga om våld\n"
+        "När man ställer frågor om våld är det viktigt att tänka på hur och i vilken\n"
+        "situation frågorna ställs.\n\n"
+        "3/6\n"
+        "Att identifiera och bemöta våld\n"
+        "Förnekat våld\n"
+        "Det är vanligt att en brukare förnekar våld vid första frågan.\n"
+    )
+    blocks = load_markdown(text.encode()).blocks
+    assert [(b.headings[-1], b.text.split()[0]) for b in blocks] == [
+        ("Att fråga om våld", "När"),
+        ("Förnekat våld", "Det"),
+    ], blocks
 
 
 def test_a_short_title_over_a_list_opens_a_section_but_a_lead_into_it_does_not() -> None:
