@@ -124,7 +124,9 @@ def validate_citations(text: str, passages: list[Passage]) -> tuple[str, list[Ci
                 quotes[n].append(quote)
         markers = "".join(f"[{m}]" for m in shown)
         end = claim[-1] if claim[-1] in ".!?" else "."
-        body = claim[:-1] if claim[-1] in ".!?" else claim
+        # A list item quoted alone ends as a sentence, not on the comma leading on to
+        # the next item ("… inte är folkbokförda här,").
+        body = (claim[:-1] if claim[-1] in ".!?" else claim).rstrip(",; ")
         kept.append(f"{body.rstrip()} {markers}{end}")
     citations = [
         Citation(id=shown, passage=passages[n - 1], quote=" … ".join(quotes[n]))

@@ -145,6 +145,13 @@ def test_citation_validation_drops_invalid_and_uncited_claims() -> None:
     assert citations[0].quote == "Beslut fattas inom tio dagar.", citations[0].quote
 
 
+def test_a_list_item_quoted_alone_ends_as_a_sentence() -> None:
+    passages = [make_passage(1, "Nödprövning görs för\n- turister och besökare,\n- andra.")]
+    answer, citations = validate_citations("- turister och besökare, [1].", passages)
+    assert answer == "turister och besökare [1].", answer
+    assert citations and "turister och besökare" in citations[0].quote, citations
+
+
 def test_a_greeting_gets_a_prompt_and_no_gap(sample_components: Services) -> None:
     before = len(sample_components.gaps.gaps())
     response = sample_components.pipeline.ask("Hej!")
