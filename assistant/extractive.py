@@ -417,18 +417,17 @@ class ExtractiveGenerator:
         A file is often named for its municipality ("vadstena_forsorjningsstod.txt")
         where its text never names it.
         """
+        absent = self.question_words.absent_names(
+            request.question, lambda t: request.term_weight(t) > 0
+        )
+        if not absent:  # most questions name no place: no file names to read
+            return []
         named = {
             fold_letters(word)
             for passage in request.passages
             for word in FILE_NAME_WORD.split(passage.document.lower())
         }
-        return [
-            name
-            for name in self.question_words.absent_names(
-                request.question, lambda t: request.term_weight(t) > 0
-            )
-            if fold_letters(name) not in named
-        ]
+        return [name for name in absent if fold_letters(name) not in named]
 
     def signals(
         self,
