@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from assistant.sentences import LIST_ITEM
+from assistant.sentences import BULLETS, LIST_ITEM
 from ingest.errors import UnreadableFileError, yaml_position
 from ingest.limits import DEFAULT_LIMITS, ReadLimits
 
@@ -29,6 +29,15 @@ LEAD_WORDS = """i av för med om på till från vid efter mot genom enligt under
 att som är ska kan får har bland annat följande exempel exempelvis bl.a t.ex"""
 LEAD_ENDINGS = frozenset(LEAD_WORDS.split())
 UNNUMBERED_LEVEL = 2
+# A list whose bullets a conversion dropped: short lines, each a paragraph of its own,
+# under a lead that ends in a colon ("… till följande funktioner:").
+MAX_ITEM_WORDS = 15
+# A bullet a conversion left on a line of its own, its item on the next line.
+LONE_BULLET = re.compile(rf"^[{BULLETS}\uf0b7]$")
+# Word's second-level bullet, a Courier "o", read as a letter: "o inte får …" under a
+# lead ending in a colon, or under another such item.
+LETTER_BULLET = re.compile(r"^o\s+(?=\S)")
+MAX_PLAIN_ITEMS = 30
 PAGE_FOOTER = re.compile(r"^(?:sida\s+)?\d{1,4}(?:\s*(?:av|/)\s*\d{1,4})?$", re.IGNORECASE)
 
 
@@ -84,11 +93,20 @@ def _blocks_from_lines(
         buffer.clear()
 
     stripped = [raw.strip() for raw in lines]
+    stripped = [_letter_bullet(stripped, i) for i in range(len(stripped))]
+    bullet = ""
     for index, line in enumerate(stripped):
         match = NUMBERED_HEADING.match(line)
-        if match and not line.endswith((".", ",", ";", ":")):
+        if LONE_BULLET.match(line):
+            bullet = line
+        elif bullet and line:
+            buffer.append(f"{bullet} {line}")
+            bullet = ""
+        elif match and not line.endswith((".", ",", ";", ":")):
             flush()
             tracker.enter(match.group(1).count(".") + 2, line)
+        elif unnumbered and _is_plain_item(stripped, index):
+            buffer.append(f"- {line}")
         elif unnumbered and _is_plain_heading(stripped, index):
             flush()
             tracker.enter(UNNUMBERED_LEVEL, line.strip("*#_ ").strip())
@@ -131,6 +149,70 @@ def _is_plain_heading(lines: list[str], index: int, nested: bool = False) -> boo
         return _is_list_title(line)
     # A wrapped line goes on in lower case on the next line; a heading's text does not.
     return bool(after) and (after[0].isupper() or after[0].isdigit())
+
+
+def _letter_bullet(lines: list[str], index: int) -> str:
+    """Return the line with a bullet read as the letter "o" made a bullet again."""
+    line = lines[index]
+    if not LETTER_BULLET.match(line):
+        return line
+    above = index - 1
+    while above >= 0 and (not lines[above] or PAGE_FOOTER.match(lines[above])):
+        above -= 1
+    while above >= 0 and LETTER_BULLET.match(lines[above]):
+        above -= 1
+    lead = above >= 0 and lines[above].rstrip("*_ ").endswith(":")
+    return LETTER_BULLET.sub("◦ ", line) if lead else line
+
+
+def _is_plain_item(lines: list[str], index: int) -> bool:
+    """Tell whether a line is an item of a list that lost its bullets.
+
+    It is a short paragraph of one line, and the lines between it and a lead ending in
+    a colon are such items too (page numbers left by a conversion are skipped). The
+    last short line before a paragraph is the list's last item unless it is much longer
+    than the items before it: then it is the heading over that paragraph
+    ("Omsorgschef" / "Förfarande vid utlämnande av handling" / "När en begäran …").
+    """
+
+    def text(i: int) -> str:
+        return lines[i].strip("*_ ").strip() if 0 <= i < len(lines) else ""
+
+    def short(line: str) -> bool:
+        return 0 < len(line.split()) <= MAX_ITEM_WORDS and not line.startswith("#")
+
+    def alone(i: int) -> bool:  # a paragraph of one line
+        return not text(i - 1) and not text(i + 1) and any(ch.isalnum() for ch in text(i))
+
+    line = text(index)
+    if not short(line) or not alone(index):
+        return False
+    if LIST_ITEM.match(line) or line.endswith((".", "!", "?", ":")):
+        return False
+    items: list[int] = []
+    above = index - 1
+    while above >= 0:
+        before = text(above)
+        if not before or PAGE_FOOTER.match(before):
+            above -= 1
+            continue
+        if before.endswith(":") and not before.startswith("#"):
+            break
+        if (
+            not short(before)
+            or not alone(above)
+            or before.endswith((".", "!", "?"))
+            or len(items) >= MAX_PLAIN_ITEMS
+        ):
+            return False
+        items.append(len(before.split()))
+        above -= 1
+    else:
+        return False
+    following = next((text(i) for i in range(index + 1, len(lines)) if text(i)), "")
+    if not items or (short(following) and not following.endswith((".", "!", "?"))):
+        return True
+    return len(line.split()) <= 2 * max(items)
 
 
 def _is_list_title(line: str) -> bool:
@@ -236,18 +318,30 @@ def load_markdown(data: bytes) -> LoadedFile:
 
     raw_lines = body.splitlines()
     stripped = [line.strip() for line in raw_lines]
+    bulleted = [_letter_bullet(stripped, i) for i in range(len(stripped))]
+    raw_lines = [b if b != s else r for r, s, b in zip(raw_lines, stripped, bulleted, strict=True)]
+    stripped = bulleted
     marked_level = 1  # the level of the last '#' heading: unmarked ones nest under it
+    bullet = ""
     for index, line in enumerate(raw_lines):
         if line.strip().startswith("```"):
             in_code = not in_code
             continue
         heading = None if in_code else re.match(r"^(#{1,6})\s+(.+?)\s*#*$", line)
-        if heading:
+        if not in_code and LONE_BULLET.match(stripped[index]):
+            bullet = stripped[index]
+        elif bullet and stripped[index] and not heading:
+            item = " ".join(_strip_markdown(stripped[index]).split())
+            buffer.append((f"{bullet} {item}", False))
+            bullet = ""
+        elif heading:
             flush()
             marked_level = len(heading.group(1))
             tracker.enter(marked_level, heading.group(2))
         elif in_code:
             buffer.append((line.rstrip(), True))
+        elif not line.startswith((" ", "\t", "|", ">")) and _is_plain_item(stripped, index):
+            buffer.append((f"- {_strip_markdown(stripped[index])}", False))
         elif (
             not line.startswith((" ", "\t", "|", ">"))
             and not LIST_ITEM.match(line)
