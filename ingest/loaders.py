@@ -225,9 +225,10 @@ def _is_list_title(line: str) -> bool:
 def _join_lines(lines: list[str], own: list[bool] | None = None) -> str:
     """Join wrapped lines into paragraphs at blank lines; list items keep their own line.
 
-    A lower-case line after a list item is the rest of that item. `own` marks lines
-    that keep their own line whatever they look like (Markdown table rows, code, lines
-    ending in a hard break), and the line after each of them starts a line too.
+    A list stays in the paragraph of its lead, or of its previous item. A lower-case
+    line after a list item is the rest of that item. `own` marks lines that keep their
+    own line whatever they look like (Markdown table rows, code, lines ending in a hard
+    break), and the line after each of them starts a line too.
     """
     paragraphs: list[list[str]] = [[]]
     after_own = False
@@ -248,11 +249,19 @@ def _join_lines(lines: list[str], own: list[bool] | None = None) -> str:
         else:
             current[-1] = f"{current[-1]} {line}"
         after_own = keep
-    return "\n\n".join(
-        "\n".join(" ".join(row.split()) for row in paragraph)
-        for paragraph in paragraphs
-        if paragraph
-    )
+    # A list is one paragraph with its lead ("… följande:"), even where blank lines stand
+    # between its items, so that a chunk does not end between the lead and the list.
+    kept: list[list[str]] = []
+    for paragraph in (p for p in paragraphs if p):
+        if (
+            kept
+            and LIST_ITEM.match(paragraph[0])
+            and (kept[-1][-1].endswith(":") or LIST_ITEM.match(kept[-1][-1]))
+        ):
+            kept[-1].extend(paragraph)
+        else:
+            kept.append(paragraph)
+    return "\n\n".join("\n".join(" ".join(row.split()) for row in paragraph) for paragraph in kept)
 
 
 def load_pdf(data: bytes, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedFile:
