@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import takewhile
 
 import numpy as np
 
@@ -128,7 +129,8 @@ def structured_span(
       question asks for a list ("vilka …").
     - A list item is one unit: its other sentences come with it.
     - A sentence is followed by the next one of its paragraph when that one continues
-      it ("Dock …", "Undantag …", "Det …"), and a very short one by the next one anyway.
+      it ("Dock …", "Undantag …", "Det …"), and a very short one by the next one anyway;
+      when the next one leads into a list, by that lead and its list.
 
     Everything stays verbatim and in document order; the span is capped in length.
     """
@@ -173,6 +175,14 @@ def structured_span(
             and (CONTINUATION.match(following.text) or len(c.text) < SHORT_SENTENCE)
         ):
             add(following)
+        elif following is not None and not following.item and following.line == c.line:
+            # The sentence's paragraph goes on into a list ("… får enbart fattas av vissa
+            # befattningshavare. Nämnden har delegerat … till följande funktioner:"):
+            # the lead and its items say what the sentence only announces.
+            items = list(takewhile(lambda x: x.item, own[index + 2 : index + 2 + MAX_LIST_ITEMS]))
+            if following.text.endswith(":") and items:
+                for x in (following, *items):
+                    add(x)
     span = sorted(picked.values(), key=lambda x: (x.passage, x.position))
     kept, length = [], 0
     for x in span:

@@ -56,6 +56,21 @@ def test_an_exception_follows_its_rule() -> None:
     assert span == ["Handlingarna ska vara kompletta.", all_[6].text], span
 
 
+DELEGATION = """Beslut om avslag får enbart fattas av vissa befattningshavare. Nämnden har \
+delegerat beslut om avslag till följande funktioner:
+- Omsorgsdirektör
+- Myndighetschef
+Förfarande vid utlämnande."""
+
+
+def test_a_sentence_whose_paragraph_leads_into_a_list_brings_the_lead_and_list() -> None:
+    all_ = candidates(DELEGATION)
+    span = texts(structured_span([all_[0]], all_))
+    assert span == texts(all_[:4]), span
+    # A sentence that is not right before the lead stays without it.
+    assert texts(structured_span([all_[4]], all_)) == ["Förfarande vid utlämnande."]
+
+
 def test_a_sentence_that_stands_alone_stays_alone() -> None:
     all_ = candidates(PASSAGE)
     assert texts(structured_span([all_[8]], all_)) == ["Nytt stycke om något annat."]
