@@ -296,7 +296,13 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 def _strip_markdown(line: str) -> str:
-    """Remove inline Markdown markup that adds nothing to the text."""
+    """Remove inline Markdown markup that adds nothing to the text.
+
+    A footnote's marker ("beslutet[^5]") is dropped; its text ("[^5]: Enligt 45 §
+    förvaltningslagen") stays as a line of its own.
+    """
+    line = re.sub(r"^\[\^[^\]\s]+\]:\s*", "", line)
+    line = re.sub(r"\[\^[^\]\s]+\]", "", line)
     line = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", line)
     line = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line)
     line = re.sub(r"(\*\*|__|`)", "", line)

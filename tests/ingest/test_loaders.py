@@ -247,3 +247,37 @@ def test_a_short_title_over_a_list_opens_a_section_but_a_lead_into_it_does_not()
         == "• Hushållet ska ha haft ekonomiskt bistånd i sex månader."
     )
     assert "Skrivelsen är indelad i\n\n• en sammanfattning" in blocks[1].text, blocks[1].text
+
+
+def test_a_list_that_lost_its_bullets_stays_a_list_under_its_lead() -> None:
+    # A Markdown conversion of a PDF: items as paragraphs of their own under a lead
+    # ending in a colon, the next heading right after them; bullets left on a line of
+    # their own; Word's "o" bullet read as a letter; footnote markers.
+    text = (
+        "## Ansvar\n"
+        "Nämnden har delegerat beslut om avslag till följande funktioner:\n\n"
+        "Omsorgsdirektör\n\n"
+        "Myndighetschef\n\n"
+        "Förfarande vid utlämnande av handling\n\n"
+        "När en begäran kommer in ska den handläggas skyndsamt[^2].\n\n"
+        "Exempel på frågor:\n\n"
+        "-\nHar någon slagit dig?\n-\nKänner du dig trygg?\n\n"
+        "Exempel:\n"
+        "o inte får tillräckligt att äta,\n"
+        "o får för lite tillsyn\n\n"
+        "[^2]: Enligt 11 § förvaltningslagen\n"
+    )
+    blocks = load_markdown(text.encode()).blocks
+    assert [b.headings[-1] for b in blocks] == ["Ansvar", "Förfarande vid utlämnande av handling"]
+    # Nothing is lost, and the list is one paragraph with its lead.
+    assert blocks[0].text == (
+        "Nämnden har delegerat beslut om avslag till följande funktioner:\n"
+        "- Omsorgsdirektör\n- Myndighetschef"
+    ), blocks[0].text
+    paragraphs = blocks[1].text.split("\n\n")
+    assert paragraphs == [
+        "När en begäran kommer in ska den handläggas skyndsamt.",
+        "Exempel på frågor:\n- Har någon slagit dig?\n- Känner du dig trygg?",
+        "Exempel:\n◦ inte får tillräckligt att äta,\n◦ får för lite tillsyn",
+        "Enligt 11 § förvaltningslagen",
+    ], paragraphs
