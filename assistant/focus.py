@@ -55,6 +55,8 @@ MIN_INFLECTED = 6
 SENTENCE_BOUND = frozenset({SENTENCE, COUNT, SUPPORT})
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 COUNT_WORDS = number_words(2, 100)
+# Words that bound a number: between it and the counted noun before it.
+BOUNDS = word_set("upp till högst minst max maximalt cirka ca ungefär drygt knappt över totalt")
 
 AMOUNT_QUESTION = re.compile(
     r"\b(hur mycket|vilket belopp|vilken summa|i kronor|hur stort belopp|kostar|kosta)\b",
@@ -288,13 +290,16 @@ class AskedObjectCheck:
         """Return whether the sentence puts a number next to the word.
 
         Before it ("tre månader") or just after it, as a count of times ("promenad två
-        gånger per vecka").
+        gånger per vecka", "promenad upp till två gånger per vecka").
         """
         tokens = TOKEN.findall(sentence.lower())
         for index, token in enumerate(tokens):
             counts = (token[0].isdigit() and not YEAR.fullmatch(token)) or token in COUNT_WORDS
             if counts:
-                near = tokens[index + 1 : index + 3] + tokens[max(index - 2, 0) : index]
+                start = index
+                while start > 0 and tokens[start - 1] in BOUNDS:
+                    start -= 1  # "promenad upp till två gånger": the bound is skipped
+                near = tokens[index + 1 : index + 3] + tokens[max(start - 2, 0) : start]
                 if self.named(word, set().union(*(self.analyzer.terms_for_word(t) for t in near))):
                     return True
         return False

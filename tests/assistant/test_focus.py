@@ -98,6 +98,10 @@ def test_a_count_must_quantify_the_counted_thing(check: AskedObjectCheck) -> Non
     assert check.quantified("månader", "Kontoutdrag för de senaste tre månaderna begärs.")
     assert check.quantified("dagar", "Den sökande har tio arbetsdagar på sig.")
     assert not check.quantified("nyansökningar", "Under 2024 granskades nyansökningar.")
+    # A bound between the thing and its number ("upp till", "högst") is read past.
+    walk = "Det bedöms vara skäligt med promenad upp till två gånger per vecka."
+    assert check.quantified("promenader", walk)
+    assert not check.quantified("promenader", "Promenaden tar en stund, städning två gånger.")
     assert not check.quantified(
         "nyansökningar", "Under 2024 gjorde teamet tre granskningar av nyansökningar."
     )
