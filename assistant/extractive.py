@@ -25,6 +25,17 @@ from assistant.prompts import INGET_SVAR
 from assistant.sentences import split_sentence_lines
 
 NUMBER_WORDS = rf"\d|\b({alternation(number_words(1, 100))}|halva?|dubbla)\b"
+TIME_UNITS = (
+    r"(?:\w*dag(?:ar|en|arna)?|dygn|veck(?:a|or|an|orna)|månad(?:er|en|erna)?|år(?:et|en)?|"
+    r"timm(?:e|ar|en)|minuter|kvartal)"
+)
+# A length of time: a number of units ("i fem år", "tre veckor", "ett halvår"), or a
+# bound that is not a number ("så länge ärendet pågår", "tills vidare", "gallras").
+DURATION = (
+    rf"(?:\d+|\b(?:{alternation(number_words(1, 100))}|några|ett par|hela|halv))\s+"
+    rf"(?:\w+\s+)?{TIME_UNITS}\b|\bhalvår|\b(?:så länge|tills|till dess|fram till|"
+    r"tills vidare|tillsvidare|permanent|gallras|bevaras för alltid)\b"
+)
 # A question that asks for an amount, a time, a count, a person or a number can only be
 # answered by a sentence that has one: this is what turns down near misses, where the
 # topic is covered but the asked fact is not.
@@ -37,7 +48,12 @@ ANSWER_TYPES = tuple(
             r"avgiftsfri|kostnadsfri|gratis|ingen avgift|utan kostnad",
         ),
         (
-            r"\b(hur (länge|snabbt|fort|lång tid|tidigt|sent)|hur lång (är|blir) \w*tid\w*|"
+            # How long something lasts: a length of time, not a moment ("samma dag").
+            r"\b(hur (länge|lång tid)|hur lång (är|blir) \w*tid\w*)\b",
+            DURATION,
+        ),
+        (
+            r"\b(hur (snabbt|fort|tidigt|sent)|"
             r"inom (hur|vilken)|senast när|"
             r"när (ska|måste|görs|sker|ska man|gäller)|tidsfrist|hur många dagar)\b",
             r"\b(dag|dagar|dagen|vecka|veckor|månad|månader|år|timme|timmar|kl|klockan|"

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.answer import answer_sentences
 from assistant.answerability import AnswerabilityModel
-from assistant.extractive import ExtractiveGenerator
+from assistant.extractive import ANSWER_TYPES, ExtractiveGenerator
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
 from assistant.schemas import Passage
@@ -76,3 +76,17 @@ def test_a_name_no_routine_or_file_name_holds_is_refused(generator: ExtractiveGe
     # Named in the corpus in the genitive; a word that starts a sentence is no name.
     assert generator.select(ask("Får socialjouren i Helsingborg bevilja matpengar?"))
     assert generator.select(ask("Matpengar, vad gäller? Socialjouren, får den bevilja?"))
+
+
+def test_how_long_asks_for_a_length_of_time_not_a_moment() -> None:
+    def gives(question: str, sentence: str) -> bool:
+        kinds = [answer for asked, answer in ANSWER_TYPES if asked.search(question)]
+        return bool(kinds) and all(kind.search(sentence) for kind in kinds)
+
+    question = "Hur länge sparas uppgifterna i utlämnandeloggen?"
+    assert not gives(question, "Utlämnandet registreras i utlämnandeloggen samma dag.")
+    assert gives(question, "Uppgifterna i utlämnandeloggen gallras efter två år.")
+    assert gives(question, "Loggen sparas så länge ärendet pågår.")
+    assert gives("Hur lång tid tar utredningen?", "Den ska vara klar inom fyra månader.")
+    # A moment still answers when something must be done.
+    assert gives("När ska utlämnandet registreras?", "Det registreras samma dag.")
