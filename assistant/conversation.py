@@ -29,6 +29,7 @@ from typing import Any
 from assistant.focus import word_set
 from assistant.lexical import SwedishAnalyzer
 from assistant.numbers import alternation, number_words
+from assistant.ranges import Ranges
 
 # Openings and pronouns that make a question lean on the turn before it.
 FOLLOW_UP = re.compile(
@@ -274,12 +275,17 @@ def answer_names_follow_up(follow_up: str, answer: str, analyzer: SwedishAnalyze
     "och om det är två vuxna med två barn?" after "högst 9 400 kr för en ensamstående
     och högst 12 500 kr för två vuxna, med ett tillägg … för varje barn" is answered by
     the same sentence: it names the case the follow-up turns to. Numbers and units are
-    left out (the answer may give the rule, not the count), so a follow-up of numbers
-    alone ("och om det gäller 15 000 kr?") is not answered by repeating.
+    left out (the answer may give the rule, not the count). A follow-up of numbers alone
+    is answered by repeating only when the answer's ranges hold them: "och om det
+    gäller 15 000 kr?" after "Beslut över 10 000 kr fattas av förste socialsekreterare".
     """
+    ranges = Ranges(analyzer)
     words = [w for w in analyzer.words(OPENING.sub("", follow_up)) if not w[0].isdigit()]
     words = [w for w in words if w not in COUNT_WORDS and len(w) > 2]  # not "kr", "st"
-    if not words:
+    fit = ranges.fit(follow_up, answer)
+    if fit < 0:
         return False
+    if not words:
+        return fit > 0
     terms = set(analyzer.analyze(answer))
     return all(analyzer.terms_for_word(w)[0] in terms for w in words)

@@ -22,6 +22,7 @@ from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
 from assistant.numbers import alternation, number_words
 from assistant.prompts import INGET_SVAR
+from assistant.ranges import Ranges
 from assistant.sentences import split_sentence_lines
 
 NUMBER_WORDS = rf"\d|\b({alternation(number_words(1, 100))}|halva?|dubbla)\b"
@@ -289,6 +290,7 @@ class ExtractiveGenerator:
         self.max_sentences = max_sentences
         self.asked_objects = AskedObjectCheck(analyzer)
         self.question_words = QuestionWords(analyzer)
+        self.ranges = Ranges(analyzer)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         """Yield the answer sentence by sentence, or the sentinel alone."""
@@ -331,17 +333,22 @@ class ExtractiveGenerator:
         each = [a for a in asked if not (several and a.scope in SENTENCE_BOUND)]
 
         counted = counted_nouns(request.question, self.analyzer)
+        question = request.question
+        numbered = bool(self.ranges.quantities(question) or self.ranges.bounds(question))
 
         def agreement(c: Candidate) -> int:
             """Count the question's counted nouns a sentence gives with the same number.
 
             A sentence about "två barn" does not answer a question about "tre barn": it
-            scores -1, below one that names no count at all.
+            scores -1, below one that names no count at all. A bounded number is a range,
+            not a count: "i mer än tre nätter" agrees with five nights, "i högst tre
+            nätter" does not.
             """
-            own = counted_nouns(c.text, self.analyzer)
-            if any(counted.get(noun, n) != n for noun, n in own.items()):
+            fit = self.ranges.fit(request.question, c.text) if numbered else 0
+            own = counted_nouns(self.ranges.strip_bounds(c.text), self.analyzer)
+            if fit < 0 or any(counted.get(noun, n) != n for noun, n in own.items()):
                 return -1
-            return sum(noun in own for noun in counted)
+            return sum(noun in own for noun in counted) + fit
 
         # Each sentence's checks, computed once: the ranking and the extras both use them.
         typed = {id(c): not wanted or any(a.search(c.text) for a in wanted) for c in candidates}

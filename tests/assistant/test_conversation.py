@@ -153,3 +153,25 @@ def test_an_answer_that_names_the_follow_ups_case_may_be_repeated(
     analyzer: SwedishAnalyzer, follow_up: str, named: bool
 ) -> None:
     assert answer_names_follow_up(follow_up, AMOUNTS, analyzer) is named
+
+
+TIERS = (
+    "Beslut om bistånd upp till 10 000 kr fattas av handläggare. Beslut över 10 000 kr "
+    "fattas av förste socialsekreterare och beslut över 25 000 kr av enhetschef."
+)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "named"),
+    [
+        # The answer's tiers hold the new amount: it gives the rule for it.
+        ("och om det gäller 15 000 kr?", True),
+        ("och 40 000 kronor?", True),
+        # No tier bounds nights: the answer says nothing about them.
+        ("och om det gäller fem nätter?", False),
+    ],
+)
+def test_an_answer_whose_ranges_hold_the_new_number_may_be_repeated(
+    analyzer: SwedishAnalyzer, follow_up: str, named: bool
+) -> None:
+    assert answer_names_follow_up(follow_up, TIERS, analyzer) is named
