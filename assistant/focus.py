@@ -185,6 +185,11 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         SENTENCE,
     ),
 )
+# A breakdown asked for: "gällde kvinnor respektive män" needs both named.
+RESPECTIVE = (
+    (re.compile(r"(?P<np>[^\W\d_]+)\s+respektive\b", re.IGNORECASE), "head", SENTENCE),
+    (re.compile(r"\brespektive\s+(?P<np>[^?.!,]+)", re.IGNORECASE), "head", SENTENCE),
+)
 PURPOSE = re.compile(r"\b(?:till|för)\s+(?!exempel\b)(?P<np>[^?.!,]+)", re.IGNORECASE)
 
 
@@ -250,7 +255,7 @@ class AskedObjectCheck:
         found: list[AskedObject] = []
         matches = [
             (match, words, scope)
-            for pattern, words, scope in PATTERNS
+            for pattern, words, scope in PATTERNS + RESPECTIVE
             for match in pattern.finditer(question)
         ]
         # What an amount is for is said in the sentence that asks for the amount, not in

@@ -211,3 +211,17 @@ def test_a_citation_of_a_retired_version_names_the_version_in_force(
     assert {c.passage.valid_to for c in shown} == {"2024-12-31"}, shown
     replaced = [c.replaced_by for c in shown]
     assert all(r and r["version"] == "2.0" for r in replaced), f"no successor: {replaced}"
+
+
+def test_a_breakdown_asked_for_needs_both_of_its_parts(check: AskedObjectCheck) -> None:
+    asked = check.asked("Hur många av avvikelserna 2022 gällde kvinnor respektive män?")
+    analyze = check.analyzer.analyze
+
+    def source(sentence: str) -> Source:
+        terms = frozenset(analyze(sentence))
+        return Source(sentence, terms, terms | {"2022"}, None)
+
+    total = "Gällande avvikelser har 35 stycken rapporterats under 2022."
+    split = "Av avvikelserna gällde 20 kvinnor och 15 män."
+    assert not check.satisfied(asked, source(total))
+    assert check.satisfied(asked, source(split))
