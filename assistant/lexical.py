@@ -59,6 +59,20 @@ EXTRA_STOPWORDS = {
     "egentligen",
     "behöver",
     "hen",
+    # Modal verbs and sentence adverbs: "vill" in "varför hen vill ha den" says nothing
+    # about the topic, and a sentence is not nearer to the question for sharing it.
+    "vill",
+    "ville",
+    "kunna",
+    "kunde",
+    "bör",
+    "borde",
+    "brukar",
+    "skulle",
+    "därför",
+    "dock",
+    "även",
+    "alltså",
 }
 STOPWORDS = frozenset(STOPWORDS_SWEDISH) | EXTRA_STOPWORDS
 MIN_PART = 3
