@@ -60,6 +60,18 @@ def answer_sentences(answer: str) -> frozenset[str]:
 CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 
 
+def repeats(answer: str, previous: str | None) -> bool:
+    """Tell whether an answer says what the previous one said, give or take a sentence.
+
+    The same sentences with one more or one fewer ("… inom fem arbetsdagar [2]." added)
+    are the previous answer again, not an answer to the changed question.
+    """
+    if not previous:
+        return False
+    own, before = answer_sentences(answer), answer_sentences(previous)
+    return bool(own) and (own <= before or before <= own)
+
+
 @dataclass
 class ChatResponse:
     """Everything the pipeline knows of one question's answer (web/serialise.py shows it)."""
@@ -227,7 +239,7 @@ class AnswerPipeline:
             response.generator = request.used[-1] if request.used else self.generator.name
             if INGET_SVAR in text:
                 continue
-            if repeated and not exclude and validate_citations(text, sources)[0] == repeated:
+            if repeated and not exclude and repeats(validate_citations(text, sources)[0], repeated):
                 yield AnswerEvent("reset")
                 repetition = (text, sources, lessons)
                 attempts.insert(0, (group, answer_sentences(repeated)))
@@ -269,7 +281,7 @@ class AnswerPipeline:
         reader: Reader = None,
     ) -> None:
         answer, citations = ("", []) if INGET_SVAR in text else validate_citations(text, sources)
-        if citations and answer == previous_answer:
+        if citations and repeats(answer, previous_answer):
             # The follow-up could not be told from the question before it.
             response.kind, response.answer = CLARIFY, CLARIFY_TEXT
         elif citations:

@@ -30,12 +30,11 @@ TIME_UNITS = (
     r"(?:\w*dag(?:ar|en|arna)?|dygn|veck(?:a|or|an|orna)|månad(?:er|en|erna)?|år(?:et|en)?|"
     r"timm(?:e|ar|en)|minuter|kvartal)"
 )
-# A length of time: a number of units ("i fem år", "tre veckor", "ett halvår"), or a
-# bound that is not a number ("så länge ärendet pågår", "tills vidare", "gallras").
+# A length of time: a number of units ("i fem år", "tre veckor", "ett halvår"), or an
+# end that is not a number ("så länge ärendet pågår", "fram till nästa vardag").
 DURATION = (
     rf"(?:\d+|\b(?:{alternation(number_words(1, 100))}|några|ett par|hela|halv))\s+"
-    rf"(?:\w+\s+)?{TIME_UNITS}\b|\bhalvår|\b(?:så länge|tills|till dess|fram till|"
-    r"tills vidare|tillsvidare|permanent|gallras|bevaras för alltid)\b"
+    rf"(?:\w+\s+)?{TIME_UNITS}\b|\bhalvår|\b(?:så länge|tills(?! vidare)|till dess|fram till)\b"
 )
 # A question that asks for an amount, a time, a count, a person or a number can only be
 # answered by a sentence that has one: this is what turns down near misses, where the

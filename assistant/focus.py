@@ -304,7 +304,9 @@ class AskedObjectCheck:
                 start = index
                 while start > 0 and tokens[start - 1] in BOUNDS:
                     start -= 1  # "promenad upp till två gånger": the bound is skipped
-                near = tokens[index + 1 : index + 3] + tokens[max(start - 2, 0) : start]
+                # Past a bound only the word right before it is the counted thing.
+                before = tokens[max(start - (1 if start < index else 2), 0) : start]
+                near = tokens[index + 1 : index + 3] + before
                 if self.named(word, set().union(*(self.analyzer.terms_for_word(t) for t in near))):
                     return True
         return False

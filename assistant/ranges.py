@@ -26,8 +26,14 @@ UNIT = r"(?P<unit>[^\W\d_]+)"
 BOUND_WORDS: tuple[tuple[str, Callable[[float, float], bool]], ...] = (
     (r"högst|max|maximalt|upp till|till och med|som mest|inte mer än|inte över", operator.le),
     # Not "under": "under tre månader" is as often a period as a bound.
-    (r"mindre än|färre än|kortare än|lägre än|yngre än|understigande|understiger", operator.lt),
-    (r"över|mer än|fler än|längre än|högre än|äldre än|överstigande|överstiger", operator.gt),
+    (
+        r"mindre än|färre än|kortare än|lägre än|yngre än|understigande|understiger",
+        operator.lt,
+    ),
+    (
+        r"över|mer än|fler än|större än|längre än|högre än|äldre än|överstigande|överstiger",
+        operator.gt,
+    ),
     (r"minst|lägst|som minst|från och med|fr\.o\.m\.", operator.ge),
 )
 BOUND = re.compile(

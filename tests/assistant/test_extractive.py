@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.answer import answer_sentences
+from assistant.answer import answer_sentences, repeats
 from assistant.answerability import AnswerabilityModel
 from assistant.extractive import ANSWER_TYPES, ExtractiveGenerator
 from assistant.generation import GenerationRequest
@@ -90,3 +90,11 @@ def test_how_long_asks_for_a_length_of_time_not_a_moment() -> None:
     assert gives("Hur lång tid tar utredningen?", "Den ska vara klar inom fyra månader.")
     # A moment still answers when something must be done.
     assert gives("När ska utlämnandet registreras?", "Det registreras samma dag.")
+
+
+def test_an_answer_with_one_sentence_more_or_less_repeats_the_previous_one() -> None:
+    previous = "Den sökande har 14 dagar på sig [1]. Efter tio dagar påminner handläggaren [1]."
+    assert repeats(previous + " Nybesök erbjuds inom fem arbetsdagar [2].", previous)
+    assert repeats("Den sökande har 14 dagar på sig [1].", previous)
+    assert not repeats("Vid stickprov har den sökande tio dagar på sig [1].", previous)
+    assert not repeats(previous, None)

@@ -101,6 +101,9 @@ def test_a_count_must_quantify_the_counted_thing(check: AskedObjectCheck) -> Non
     # A bound between the thing and its number ("upp till", "högst") is read past.
     walk = "Det bedöms vara skäligt med promenad upp till två gånger per vecka."
     assert check.quantified("promenader", walk)
+    # Past the bound only the word right before it is counted: six months, not talks.
+    months = "Samtalsstöd i upp till sex månader med möjlighet till samtal varje vecka."
+    assert not check.quantified("samtal", months)
     assert not check.quantified("promenader", "Promenaden tar en stund, städning två gånger.")
     assert not check.quantified(
         "nyansökningar", "Under 2024 gjorde teamet tre granskningar av nyansökningar."

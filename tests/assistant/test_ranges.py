@@ -37,6 +37,10 @@ def test_a_bound_in_the_question_fits_the_same_bound(ranges: Ranges) -> None:
     question = "Vem beslutar om akut logi i mer än tre nätter?"
     assert ranges.quantities(question) == []
     assert [ranges.fit(question, row) for row in ROWS] == [0, 0, 1]
+    # The same bound in other words.
+    asked = "Vem beslutar när summan är större än fem prisbasbelopp?"
+    assert ranges.fit(asked, "Återkrav över fem prisbasbelopp beslutas av utskottet.") == 1
+    assert ranges.fit(asked, "Återkrav upp till fem prisbasbelopp beslutas av enhetschef.") == 0
 
 
 def test_amount_tiers_in_one_sentence(ranges: Ranges) -> None:
