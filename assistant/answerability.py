@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -90,10 +90,21 @@ class Signals:
         return {k: round(float(v), 4) for k, v in asdict(self).items()}
 
 
-def word_known(word: str, analyzer: SwedishAnalyzer, known: Callable[[str], bool]) -> bool:
-    """Tell whether the corpus names a word: itself, all its compound parts, or a synonym."""
+def word_known(
+    word: str,
+    analyzer: SwedishAnalyzer,
+    known: Callable[[str], bool],
+    together: Callable[[Sequence[str]], bool] | None = None,
+) -> bool:
+    """Tell whether the corpus names a word: itself, all its compound parts, or a synonym.
+
+    With `together`, a compound's parts name it only where they stand together (in
+    one passage): *död* and *bo* are somewhere in any corpus, *dödsbo* need not be.
+    """
     full, *parts = analyzer.terms_for_word(word)
-    if known(full) or (parts and all(known(p) for p in parts)):
+    if known(full):
+        return True
+    if parts and all(known(p) for p in parts) and (together is None or together(parts)):
         return True
     return any(known(analyzer.terms_for_word(s)[0]) for s in SYNONYMS.get(word, ()))
 
@@ -167,9 +178,16 @@ class QuestionWords:
         """Return the question's salient words."""
         return salient_words(question, self.classes)
 
-    def absent(self, question: str, known: Callable[[str], bool]) -> list[str]:
+    def absent(
+        self,
+        question: str,
+        known: Callable[[str], bool],
+        together: Callable[[Sequence[str]], bool] | None = None,
+    ) -> list[str]:
         """Return the salient words that the corpus names in no form."""
-        return [w for w in self.salient(question) if not word_known(w, self.analyzer, known)]
+        return [
+            w for w in self.salient(question) if not word_known(w, self.analyzer, known, together)
+        ]
 
     def absent_names(self, question: str, known: Callable[[str], bool]) -> list[str]:
         """Return the names in the question that the corpus names in no form.
@@ -186,10 +204,15 @@ class QuestionWords:
             and not word_known(f"{name}s", self.analyzer, known)
         ]
 
-    def absent_share(self, question: str, known: Callable[[str], bool]) -> float:
+    def absent_share(
+        self,
+        question: str,
+        known: Callable[[str], bool],
+        together: Callable[[Sequence[str]], bool] | None = None,
+    ) -> float:
         """Return the share of the question's salient words that no indexed passage names."""
         words = self.salient(question)
-        return len(self.absent(question, known)) / len(words) if words else 0.0
+        return len(self.absent(question, known, together)) / len(words) if words else 0.0
 
     def weights(
         self,
@@ -197,6 +220,7 @@ class QuestionWords:
         question: str,
         term_weight: Callable[[str], float],
         absent_weight: float,
+        together: Callable[[Sequence[str]], bool] | None = None,
     ) -> dict[str, float]:
         """Weight each question term by its idf; absent salient words keep a weight.
 
@@ -205,7 +229,7 @@ class QuestionWords:
         highest idf) instead: no sentence can cover it, so coverage shows the gap.
         """
         weights = {t: w for t in question_terms if (w := term_weight(t)) > 0}
-        for word in self.absent(question, lambda t: term_weight(t) > 0):
+        for word in self.absent(question, lambda t: term_weight(t) > 0, together):
             weights.setdefault(self.analyzer.terms_for_word(word)[0], absent_weight)
         return weights
 

@@ -10,7 +10,7 @@ one. When no sentence clears the thresholds it answers with the INGET_SVAR senti
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 
@@ -314,8 +314,9 @@ class ExtractiveGenerator:
             return []
         # A salient word that no passage names in any form keeps its weight, so that no
         # sentence covers the question fully: it is the clearest sign of a gap.
+        together = self._together(request)
         weights = self.question_words.weights(
-            question_terms, request.question, request.term_weight, request.absent_weight
+            question_terms, request.question, request.term_weight, request.absent_weight, together
         )
         candidates = self._candidates(request, weights)
         if not candidates:
@@ -461,6 +462,14 @@ class ExtractiveGenerator:
         }
         return [name for name in absent if fold_letters(name) not in named]
 
+    def _together(self, request: GenerationRequest) -> Callable[[Sequence[str]], bool]:
+        """Tell whether some retrieved passage holds all the given terms."""
+        held = [
+            frozenset(self.analyzer.analyze(f"{p.title} {p.section or ''} {p.text}"))
+            for p in request.passages
+        ]
+        return lambda terms: any(all(t in passage for t in terms) for passage in held)
+
     def signals(
         self,
         request: GenerationRequest,
@@ -476,7 +485,7 @@ class ExtractiveGenerator:
             sentence_dense=best.dense,
             coverage=best.coverage,
             absent=self.question_words.absent_share(
-                request.question, lambda t: request.term_weight(t) > 0
+                request.question, lambda t: request.term_weight(t) > 0, self._together(request)
             ),
             heading=sum(w for t, w in weights.items() if t in heading) / total,
             rank_prior=1.0 / (1 + best.passage),
