@@ -61,15 +61,17 @@ CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def repeats(answer: str, previous: str | None) -> bool:
-    """Tell whether an answer says what the previous one said, give or take a sentence.
+    """Tell whether an answer says all that the previous one said.
 
-    The same sentences with one more or one fewer ("… inom fem arbetsdagar [2]." added)
-    are the previous answer again, not an answer to the changed question.
+    The same sentences with one more ("… inom fem arbetsdagar [2]." added) are the
+    previous answer again, not an answer to the changed question. Fewer of them are
+    not: "Och hur ofta?" after "Belopp: max 1 500 kr per barn. Kan beviljas en gång
+    per år." is answered by the second sentence alone.
     """
     if not previous:
         return False
     own, before = answer_sentences(answer), answer_sentences(previous)
-    return bool(own) and (own <= before or before <= own)
+    return bool(own) and before <= own
 
 
 @dataclass

@@ -92,9 +92,10 @@ def test_how_long_asks_for_a_length_of_time_not_a_moment() -> None:
     assert gives("När ska utlämnandet registreras?", "Det registreras samma dag.")
 
 
-def test_an_answer_with_one_sentence_more_or_less_repeats_the_previous_one() -> None:
+def test_an_answer_with_all_the_previous_sentences_repeats_it() -> None:
     previous = "Den sökande har 14 dagar på sig [1]. Efter tio dagar påminner handläggaren [1]."
     assert repeats(previous + " Nybesök erbjuds inom fem arbetsdagar [2].", previous)
-    assert repeats("Den sökande har 14 dagar på sig [1].", previous)
+    # One of its sentences alone answers a narrower follow-up.
+    assert not repeats("Den sökande har 14 dagar på sig [1].", previous)
     assert not repeats("Vid stickprov har den sökande tio dagar på sig [1].", previous)
     assert not repeats(previous, None)
