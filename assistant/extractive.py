@@ -43,7 +43,9 @@ ANSWER_TYPES = tuple(
     (re.compile(question, re.IGNORECASE), re.compile(answer, re.IGNORECASE))
     for question, answer in (
         (
-            r"\b(hur mycket|vilket belopp|vilken summa|maxbelopp|högsta belopp|kostar|kosta)\b",
+            r"\b(hur mycket|vilket belopp|vilken summa|maxbelopp|högsta belopp|kostar|kosta|"
+            r"hur (?:stort|stor|höga?|högt) (?:är|blir) (?:\w+ ){0,2}\w*(?:bidrag|ersättning|"
+            r"avgift|norm|belopp|kostnad|hyra|lön|inkomst|stöd)\w*)\b",
             r"\d[\d\s]*\s?(kr|kronor|procent|%)|prisbasbelopp|\bhela\b|faktisk|"
             r"avgiftsfri|kostnadsfri|gratis|ingen avgift|utan kostnad",
         ),

@@ -59,7 +59,8 @@ COUNT_WORDS = number_words(2, 100)
 BOUNDS = word_set("upp till högst minst max maximalt cirka ca ungefär drygt knappt över totalt")
 
 AMOUNT_QUESTION = re.compile(
-    r"\b(hur mycket|vilket belopp|vilken summa|i kronor|hur stort belopp|kostar|kosta)\b",
+    r"\b(hur mycket|vilket belopp|vilken summa|i kronor|hur stort belopp|kostar|kosta|"
+    r"hur (?:stort|stor|höga?|högt) (?:är|blir))\b",
     re.IGNORECASE,
 )
 # Nouns that name the kind of answer rather than what it is about.

@@ -78,11 +78,13 @@ def test_a_name_no_routine_or_file_name_holds_is_refused(generator: ExtractiveGe
     assert generator.select(ask("Matpengar, vad gäller? Socialjouren, får den bevilja?"))
 
 
-def test_how_long_asks_for_a_length_of_time_not_a_moment() -> None:
-    def gives(question: str, sentence: str) -> bool:
-        kinds = [answer for asked, answer in ANSWER_TYPES if asked.search(question)]
-        return bool(kinds) and all(kind.search(sentence) for kind in kinds)
+def gives(question: str, sentence: str) -> bool:
+    """Tell whether a sentence has every kind of fact the question asks for."""
+    kinds = [answer for asked, answer in ANSWER_TYPES if asked.search(question)]
+    return bool(kinds) and all(kind.search(sentence) for kind in kinds)
 
+
+def test_how_long_asks_for_a_length_of_time_not_a_moment() -> None:
     question = "Hur länge sparas uppgifterna i utlämnandeloggen?"
     assert not gives(question, "Utlämnandet registreras i utlämnandeloggen samma dag.")
     assert gives(question, "Uppgifterna i utlämnandeloggen gallras efter två år.")
@@ -99,3 +101,11 @@ def test_an_answer_with_all_the_previous_sentences_repeats_it() -> None:
     assert not repeats("Den sökande har 14 dagar på sig [1].", previous)
     assert not repeats("Vid stickprov har den sökande tio dagar på sig [1].", previous)
     assert not repeats(previous, None)
+
+
+def test_how_large_a_benefit_is_asks_for_an_amount() -> None:
+    question = "Hur stort är det allmänna tandvårdsbidraget som ska räknas av?"
+    assert not gives(question, "Det statliga allmänna tandvårdsbidraget ska räknas av först.")
+    assert gives(question, "Tandvårdsbidraget är 600 kr per år.")
+    # Size in general is no amount.
+    assert not gives("Hur stor är risken att det händer igen?", "Risken är liten.")
