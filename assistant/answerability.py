@@ -109,6 +109,16 @@ def word_known(
     return any(known(analyzer.terms_for_word(s)[0]) for s in SYNONYMS.get(word, ()))
 
 
+def named_together(parts: Sequence[str], passages: Sequence[frozenset[str]]) -> bool:
+    """Tell whether one passage's terms name a compound's parts together, or its last part.
+
+    A compound names a kind of its last part ("totalbelopp" is a "belopp"): a passage
+    about that part speaks of the compound's topic; one that has only the first part
+    ("flytt" for "flyttfirma") does not.
+    """
+    return any(parts[-1] in terms or all(p in terms for p in parts) for terms in passages)
+
+
 def salient_words(question: str, classes: WordClasses) -> list[str]:
     """Return the nouns of the question that say what it is about, lower-cased.
 

@@ -16,7 +16,7 @@ from itertools import takewhile
 
 import numpy as np
 
-from assistant.answerability import AnswerabilityModel, QuestionWords, Signals
+from assistant.answerability import AnswerabilityModel, QuestionWords, Signals, named_together
 from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
@@ -465,12 +465,12 @@ class ExtractiveGenerator:
         return [name for name in absent if fold_letters(name) not in named]
 
     def _together(self, request: GenerationRequest) -> Callable[[Sequence[str]], bool]:
-        """Tell whether some retrieved passage holds all the given terms."""
+        """Tell whether a retrieved passage names a compound's parts (named_together)."""
         held = [
             frozenset(self.analyzer.analyze(f"{p.title} {p.section or ''} {p.text}"))
             for p in request.passages
         ]
-        return lambda terms: any(all(t in passage for t in terms) for passage in held)
+        return lambda parts: named_together(parts, held)
 
     def signals(
         self,

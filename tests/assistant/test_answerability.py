@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from assistant.answerability import (
     Signals,
     fit_logistic,
     model_from_fit,
+    named_together,
     proper_names,
     word_known,
 )
@@ -78,6 +80,24 @@ def test_a_compound_is_named_by_all_its_parts(words: QuestionWords) -> None:
     terms = corpus_terms(analyzer, "Kontroll ska göras av varje stickprov.")
     assert word_known("stickprovskontroll", analyzer, terms.__contains__)
     assert not word_known("barnvagn", analyzer, corpus_terms(analyzer, "barn").__contains__)
+
+
+def test_a_compound_needs_its_parts_together_or_its_head(words: QuestionWords) -> None:
+    analyzer = words.analyzer
+    corpus = corpus_terms(analyzer, "Flytten planeras. En firma städar. Beloppet är högst 100 kr.")
+    known = corpus.__contains__
+    retrieved = [frozenset(analyzer.analyze("Beloppet för flytten är högst 100 kr."))]
+
+    def together(parts: Sequence[str]) -> bool:
+        return named_together(parts, retrieved)
+
+    # Both parts are somewhere in the corpus, but no retrieved passage speaks of firms.
+    assert word_known("flyttfirma", analyzer, known)
+    assert not word_known("flyttfirma", analyzer, known, together)
+    # A total amount is an amount: the head is enough.
+    assert word_known(
+        "totalbelopp", analyzer, corpus_terms(analyzer, "total belopp").__contains__, together
+    )
 
 
 def test_a_synonym_names_the_word(words: QuestionWords) -> None:
