@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from llama_index.core import Document
@@ -11,9 +12,17 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import TextNode
 
 from assistant.schemas import Chunk
+from assistant.sentences import split_sentences
 from ingest.loaders import Block
 
 SECTION_SEPARATOR = " › "
+# A sentence that opens like this is the exception to the rule before it: a chunk that
+# ends before it takes it along ("… vara tidsbegränsat. Detta gäller inte beslut om …").
+EXCEPTION = re.compile(
+    r"(?:dock|men|undantag|utom|däremot|annars|om inte|i så fall|med undantag|"
+    r"detta gäller inte|det gäller inte|detta gäller dock|det gäller dock)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -66,6 +75,20 @@ def section_label(headings: tuple[str, ...], title: str) -> str | None:
     return SECTION_SEPARATOR.join(parts) or None
 
 
+def following_exception(text: str, end: int | None) -> str:
+    """Return the sentence after a chunk's end when it is an exception to the one before.
+
+    Only within the paragraph: a new paragraph starts a new thought.
+    """
+    if end is None or end >= len(text):
+        return ""
+    rest = text[end : end + 600]
+    if not rest.strip() or "\n\n" in rest[: len(rest) - len(rest.lstrip())]:
+        return ""
+    first = split_sentences(rest.strip())[:1]
+    return first[0] if first and EXCEPTION.match(first[0]) else ""
+
+
 class Chunker:
     """Split sections with llama-index's SentenceSplitter, keeping section and page."""
 
@@ -86,6 +109,10 @@ class Chunker:
                 assert isinstance(node, TextNode)
                 start = node.start_char_idx or 0
                 end = max((node.end_char_idx or start + 1) - 1, start)
+                text = node.get_content().strip()
+                exception = following_exception(section.text, node.end_char_idx)
+                if exception:
+                    text, end = f"{text} {exception}", end + len(exception) + 1
                 ordinal = len(chunks)
                 digest = hashlib.sha256(f"{document_id}:{content_hash}:{ordinal}".encode())
                 chunks.append(
@@ -96,7 +123,7 @@ class Chunker:
                         section=label,
                         page=section.page_at(start),
                         page_end=section.page_at(end),
-                        text=node.get_content().strip(),
+                        text=text,
                         ocr_confidence=section.ocr_confidence(start, end),
                     )
                 )

@@ -60,7 +60,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 # (loaders, chunking, sentence splitting). The next ingest then reads every file again
 # instead of keeping what an older reader made of it; passages and sentences whose
 # text did not change keep their vectors, so a bump costs reading, not embedding.
-READER_VERSION = "2026-12-04.3"
+READER_VERSION = "2026-12-04.4"
 
 
 def content_hash(path: Path, data: bytes, sidecar: bytes | None = None) -> str:
