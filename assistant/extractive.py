@@ -110,6 +110,8 @@ CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 SHORT_SENTENCE = 60
+# How many more sentences a continuation may pull in after the one that follows.
+MAX_CHAINED = 2
 # A line of fewer words ("Dokumenttyp: Rutin") does not answer on its own.
 MIN_ANSWER_WORDS = 4
 MAX_LIST_ITEMS = 12
@@ -147,8 +149,9 @@ def structured_span(
       question asks for a list ("vilka …").
     - A list item is one unit: its other sentences come with it.
     - A sentence is followed by the next one of its paragraph when that one continues
-      it ("Dock …", "Undantag …", "Det …"), and a very short one by the next one anyway;
-      when the next one leads into a list, by that lead and its list.
+      it ("Dock …", "Undantag …", "Det …"), and a very short one by the next one anyway,
+      with what continues that one in turn; when the next one leads into a list, by that
+      lead and its list.
 
     Everything stays verbatim and in document order; the span is capped in length.
     """
@@ -193,6 +196,12 @@ def structured_span(
             and (CONTINUATION.match(following.text) or len(c.text) < SHORT_SENTENCE)
         ):
             add(following)
+            # And what continues that one in turn: "Beslutet ska som huvudregel vara
+            # tidsbegränsat. Tidsbegränsningen ska göras … Detta gäller inte …".
+            for x in own[index + 2 : index + 2 + MAX_CHAINED]:
+                if x.item or x.line != c.line or not CONTINUATION.match(x.text):
+                    break
+                add(x)
         elif following is not None and not following.item and following.line == c.line:
             # The sentence's paragraph goes on into a list ("… får enbart fattas av vissa
             # befattningshavare. Nämnden har delegerat … till följande funktioner:"):

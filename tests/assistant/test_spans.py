@@ -71,6 +71,15 @@ def test_a_sentence_whose_paragraph_leads_into_a_list_brings_the_lead_and_list()
     assert texts(structured_span([all_[4]], all_)) == ["Förfarande vid utlämnande."]
 
 
+def test_a_short_rule_brings_its_next_sentence_and_the_exception_after_that() -> None:
+    text = (
+        "Beslutet ska vara tidsbegränsat. Tidsbegränsningen görs i varje fall. "
+        "Detta gäller inte särskilt boende. Nästa regel gäller avgifter."
+    )
+    all_ = candidates(text)
+    assert texts(structured_span([all_[0]], all_)) == texts(all_[:3])
+
+
 def test_a_sentence_that_stands_alone_stays_alone() -> None:
     all_ = candidates(PASSAGE)
     assert texts(structured_span([all_[8]], all_)) == ["Nytt stycke om något annat."]
