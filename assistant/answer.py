@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,18 +61,26 @@ def answer_sentences(answer: str) -> frozenset[str]:
 CITATION_MARKER = re.compile(r"\s*\[\d+\]")
 
 
-def repeats(answer: str, previous: str | None) -> bool:
-    """Tell whether an answer says all that the previous one said.
+def repeats(
+    answer: str, previous: str | None, answers_follow_up: Callable[[str], bool] | None = None
+) -> bool:
+    """Tell whether an answer says all that the previous one said, and nothing new.
 
-    The same sentences with one more ("… inom fem arbetsdagar [2]." added) are the
-    previous answer again, not an answer to the changed question. Fewer of them are
-    not: "Och hur ofta?" after "Belopp: max 1 500 kr per barn. Kan beviljas en gång
-    per år." is answered by the second sentence alone.
+    The same sentences with one more that names none of the follow-up's own terms
+    ("… inom fem arbetsdagar [2]." after "och när ärendet valts ut till stickprov?")
+    are the previous answer again, not an answer to the changed question; one more that
+    names them ("Kravet gäller … investeringssparkonto (ISK)" for "och om hen har ett
+    ISK?") answers it. Fewer of them do not repeat it either: "Och hur ofta?" after
+    "Belopp: max 1 500 kr per barn. Kan beviljas en gång per år." is answered by the
+    second sentence alone. `answers_follow_up` tells whether a sentence names the
+    follow-up's own terms.
     """
     if not previous:
         return False
     own, before = answer_sentences(answer), answer_sentences(previous)
-    return bool(own) and before <= own
+    if not own or not before <= own:
+        return False
+    return not (answers_follow_up and any(answers_follow_up(s) for s in own - before))
 
 
 @dataclass
@@ -209,6 +218,13 @@ class AnswerPipeline:
         # Unless that answer already names the case the follow-up turns to.
         if repeated and answer_names_follow_up(searched, repeated, self.analyzer):
             repeated = None
+        # A sentence added to the previous answer that names the follow-up's own words
+        # answers it ("och om hen har ett ISK?" → "Kravet gäller … (ISK)").
+        own_terms = frozenset(self.analyzer.analyze(searched))
+
+        def names_follow_up(sentence: str) -> bool:
+            return bool(own_terms & set(self.analyzer.analyze(sentence)))
+
         # What repeated it (text and the passages it cites), kept for the clarification.
         repetition: tuple[str, list[Passage], list[Passage]] | None = None
         groups = self._source_groups(standalone, retrieval.passages)
@@ -241,7 +257,8 @@ class AnswerPipeline:
             response.generator = request.used[-1] if request.used else self.generator.name
             if INGET_SVAR in text:
                 continue
-            if repeated and not exclude and repeats(validate_citations(text, sources)[0], repeated):
+            answer = validate_citations(text, sources)[0]
+            if repeated and not exclude and repeats(answer, repeated, names_follow_up):
                 yield AnswerEvent("reset")
                 repetition = (text, sources, lessons)
                 attempts.insert(0, (group, answer_sentences(repeated)))
@@ -249,7 +266,16 @@ class AnswerPipeline:
             break
         if INGET_SVAR in text and repetition is not None:
             text, sources, lessons = repetition  # nothing else answers: ask for the whole question
-        self._finish(response, text, sources, lessons, retrieval.query_embedding, repeated, reader)
+        self._finish(
+            response,
+            text,
+            sources,
+            lessons,
+            retrieval.query_embedding,
+            repeated,
+            reader,
+            names_follow_up,
+        )
         response.timings["total"] = time.perf_counter() - started
         log.info("Answered=%s in %.2f s: %s", response.answered, response.timings["total"], clean)
         yield AnswerEvent("final", response=response)
@@ -281,9 +307,10 @@ class AnswerPipeline:
         embedding: Any,
         previous_answer: str | None = None,
         reader: Reader = None,
+        names_follow_up: Callable[[str], bool] | None = None,
     ) -> None:
         answer, citations = ("", []) if INGET_SVAR in text else validate_citations(text, sources)
-        if citations and repeats(answer, previous_answer):
+        if citations and repeats(answer, previous_answer, names_follow_up):
             # The follow-up could not be told from the question before it.
             response.kind, response.answer = CLARIFY, CLARIFY_TEXT
         elif citations:

@@ -100,6 +100,10 @@ def test_an_answer_with_all_the_previous_sentences_repeats_it() -> None:
     # One of its sentences alone answers a narrower follow-up.
     assert not repeats("Den sökande har 14 dagar på sig [1].", previous)
     assert not repeats("Vid stickprov har den sökande tio dagar på sig [1].", previous)
+    # One more sentence that names the follow-up's own words answers it.
+    isk = previous + " Kravet gäller även investeringssparkonton (ISK) [1]."
+    assert not repeats(isk, previous, lambda sentence: "ISK" in sentence)
+    assert repeats(isk, previous, lambda sentence: "stickprov" in sentence)
     assert not repeats(previous, None)
 
 
