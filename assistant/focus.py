@@ -50,9 +50,12 @@ PASSAGE = "passage"
 COUNT = "count"  # named right after a number in the answering sentence itself
 PERIOD = "period"  # a year: named in the passage, or the document was in force then
 SUPPORT = "support"  # named near the sentence, which itself speaks of help given
+AMOUNT_OF = "amount_of"  # named in the sentence that gives the amount
 INFLECTIONS = word_set("e en et er ar or n na t s es ens ets ers erna arna orna ernas arnas ornas")
 MIN_INFLECTED = 6
-SENTENCE_BOUND = frozenset({SENTENCE, COUNT, SUPPORT})
+SENTENCE_BOUND = frozenset({SENTENCE, COUNT, SUPPORT, AMOUNT_OF})
+# An amount in a sentence: "25 000 kr", "3 procent", "ett halvt prisbasbelopp".
+AMOUNT = re.compile(r"\d[\d\s]*\s?(?:kr|kronor|procent|%)|prisbasbelopp", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 COUNT_WORDS = number_words(2, 100)
 # Words that bound a number: between it and the counted noun before it.
@@ -165,6 +168,12 @@ PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
         ),
         "head",
         PASSAGE,
+    ),
+    # What an amount is the size of: "hur stort är det allmänna tandvårdsbidraget".
+    (
+        re.compile(r"\bhur (?:stort|stor|höga?|högt) (?:är|blir)\s+(?P<np>[^?.!,]+)", re.I),
+        "head",
+        AMOUNT_OF,
     ),
     # What help or support is for: "hjälp med dusch", "stöd till körkort".
     (SUPPORT_FOR, "head", SUPPORT),
@@ -323,6 +332,12 @@ class AskedObjectCheck:
                     return False
             elif obj.scope == COUNT:
                 if not all(self.quantified(w, where.sentence) for w in obj.words):
+                    return False
+            elif obj.scope == AMOUNT_OF:
+                own = frozenset(self.analyzer.analyze(where.sentence))
+                if not AMOUNT.search(where.sentence) or not all(
+                    self.named(w, own) for w in obj.words
+                ):
                     return False
             elif obj.scope == SUPPORT:
                 own = frozenset(self.analyzer.analyze(where.sentence))

@@ -228,3 +228,17 @@ def test_a_breakdown_asked_for_needs_both_of_its_parts(check: AskedObjectCheck) 
     split = "Av avvikelserna gällde 20 kvinnor och 15 män."
     assert not check.satisfied(asked, source(total))
     assert check.satisfied(asked, source(split))
+
+
+def test_the_size_of_a_thing_is_given_where_the_thing_is_named(check: AskedObjectCheck) -> None:
+    asked = check.asked("Hur stort är det allmänna tandvårdsbidraget?")
+    analyze = check.analyzer.analyze
+
+    def source(sentence: str) -> Source:
+        terms = frozenset(analyze(sentence))
+        return Source(sentence, terms, terms, None)
+
+    # Another amount, and the thing named without an amount, both fall short.
+    assert not check.satisfied(asked, source("Tandvård beviljas med högst 25 000 kr."))
+    assert not check.satisfied(asked, source("Tandvårdsbidraget ska alltid räknas av först."))
+    assert check.satisfied(asked, source("Det allmänna tandvårdsbidraget är 600 kr per år."))
