@@ -257,8 +257,11 @@ class AnswerPipeline:
             response.generator = request.used[-1] if request.used else self.generator.name
             if INGET_SVAR in text:
                 continue
-            answer = validate_citations(text, sources)[0]
-            if repeated and not exclude and repeats(answer, repeated, names_follow_up):
+            if (
+                repeated
+                and not exclude
+                and repeats(validate_citations(text, sources)[0], repeated, names_follow_up)
+            ):
                 yield AnswerEvent("reset")
                 repetition = (text, sources, lessons)
                 attempts.insert(0, (group, answer_sentences(repeated)))

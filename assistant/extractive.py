@@ -17,7 +17,7 @@ from itertools import takewhile
 import numpy as np
 
 from assistant.answerability import AnswerabilityModel, QuestionWords, Signals, named_together
-from assistant.focus import SENTENCE_BOUND, AskedObjectCheck, Source
+from assistant.focus import AMOUNT, SENTENCE_BOUND, AskedObjectCheck, Source
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
 from assistant.numbers import alternation, number_words
@@ -25,7 +25,8 @@ from assistant.prompts import INGET_SVAR
 from assistant.ranges import Ranges
 from assistant.sentences import split_sentence_lines
 
-NUMBER_WORDS = rf"\d|\b({alternation(number_words(1, 100))}|halva?|dubbla)\b"
+NUMBER_WORD = alternation(number_words(1, 100))
+NUMBER_WORDS = rf"\d|\b({NUMBER_WORD}|halva?|dubbla)\b"
 TIME_UNITS = (
     r"(?:\w*dag(?:ar|en|arna)?|dygn|veck(?:a|or|an|orna)|månad(?:er|en|erna)?|år(?:et|en)?|"
     r"timm(?:e|ar|en)|minuter|kvartal)"
@@ -33,7 +34,7 @@ TIME_UNITS = (
 # A length of time: a number of units ("i fem år", "tre veckor", "ett halvår"), or an
 # end that is not a number ("så länge ärendet pågår", "fram till nästa vardag").
 DURATION = (
-    rf"(?:\d+|\b(?:{alternation(number_words(1, 100))}|några|ett par|hela|halv))\s+"
+    rf"(?:\d+|\b(?:{NUMBER_WORD}|några|ett par|hela|halv))\s+"
     rf"(?:\w+\s+)?{TIME_UNITS}\b|\bhalvår|\b(?:så länge|tills(?! vidare)|till dess|fram till)\b"
 )
 # A question that asks for an amount, a time, a count, a person or a number can only be
@@ -46,7 +47,7 @@ ANSWER_TYPES = tuple(
             r"\b(hur mycket|vilket belopp|vilken summa|maxbelopp|högsta belopp|kostar|kosta|"
             r"hur (?:stort|stor|höga?|högt) (?:är|blir) (?:\w+ ){0,2}\w*(?:bidrag|ersättning|"
             r"avgift|norm|belopp|kostnad|hyra|lön|inkomst|stöd)\w*)\b",
-            r"\d[\d\s]*\s?(kr|kronor|procent|%)|prisbasbelopp|\bhela\b|faktisk|"
+            rf"{AMOUNT.pattern}|\bhela\b|faktisk|"
             r"avgiftsfri|kostnadsfri|gratis|ingen avgift|utan kostnad",
         ),
         (
@@ -399,7 +400,7 @@ class ExtractiveGenerator:
         ):
             request.diagnostics.update(best_score=best.score, asked_object_missing=1.0)
             return []
-        signals = self.signals(request, best, weights)
+        signals = self.signals(request, best, weights, together)
         probability = self.answerability.probability(signals)
         request.diagnostics.update(
             best_score=best.score, answerability=probability, **signals.as_dict()
@@ -486,6 +487,7 @@ class ExtractiveGenerator:
         request: GenerationRequest,
         best: Candidate,
         weights: dict[str, float],
+        together: Callable[[Sequence[str]], bool],
     ) -> Signals:
         """Return what the answerability model reads about the best candidate."""
         passage = request.passages[best.passage]
@@ -496,7 +498,7 @@ class ExtractiveGenerator:
             sentence_dense=best.dense,
             coverage=best.coverage,
             absent=self.question_words.absent_share(
-                request.question, lambda t: request.term_weight(t) > 0, self._together(request)
+                request.question, lambda t: request.term_weight(t) > 0, together
             ),
             heading=sum(w for t, w in weights.items() if t in heading) / total,
             rank_prior=1.0 / (1 + best.passage),
