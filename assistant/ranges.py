@@ -36,6 +36,10 @@ BOUND_WORDS: tuple[tuple[str, Callable[[float, float], bool]], ...] = (
     ),
     (r"minst|lägst|som minst|från och med|fr\.o\.m\.", operator.ge),
 )
+# Each bounding phrase, as the text writes it, to its comparison.
+OPERATORS = {
+    phrase.replace("\\", ""): op for words, op in BOUND_WORDS for phrase in words.split("|")
+}
 BOUND = re.compile(
     r"\b(?P<op>" + "|".join(words for words, _ in BOUND_WORDS) + r")\s+"
     r"(?:(?:i|för|på)\s+)?(?P<n>" + NUMBER + r")\s+" + UNIT,
@@ -73,9 +77,6 @@ class Ranges:
 
     def __init__(self, analyzer: SwedishAnalyzer) -> None:
         self.analyzer = analyzer
-        self._ops = [
-            (re.compile(rf"^(?:{words})$", re.IGNORECASE), op) for words, op in BOUND_WORDS
-        ]
 
     def unit(self, word: str) -> str:
         """Return the index term a unit is compared by ("nätter" and "natt" alike)."""
@@ -87,11 +88,7 @@ class Ranges:
         found = []
         for match in BOUND.finditer(text):
             value = number_value(match.group("n"))
-            op = next(
-                op
-                for pattern, op in self._ops
-                if pattern.match(" ".join(match.group("op").split()))
-            )
+            op = OPERATORS[" ".join(match.group("op").lower().split())]
             if value is not None:
                 found.append(Bound(op, value, self.unit(match.group("unit"))))
         return found
