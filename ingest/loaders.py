@@ -346,8 +346,7 @@ def load_markdown(data: bytes) -> LoadedFile:
         if not in_code and LONE_BULLET.match(stripped[index]):
             bullet = stripped[index]
         elif bullet and stripped[index] and not heading:
-            item = " ".join(_strip_markdown(stripped[index]).split())
-            buffer.append((f"{bullet} {item}", False))
+            buffer.append((f"{bullet} {_strip_markdown(stripped[index])}", False))
             bullet = ""
         elif heading:
             flush()
