@@ -21,6 +21,12 @@ from assistant.prompts import REFUSAL_TEXT
 from services import Services
 
 
+def alone(check: AskedObjectCheck, sentence: str, passage: frozenset[str] = frozenset()) -> Source:
+    """Return a sentence as its own source: its terms near it, and `passage` beside them."""
+    terms = frozenset(check.analyzer.analyze(sentence))
+    return Source(sentence, terms, terms | passage, None)
+
+
 @pytest.fixture(scope="module")
 def check() -> AskedObjectCheck:
     return AskedObjectCheck(SwedishAnalyzer())
@@ -112,19 +118,13 @@ def test_a_count_must_quantify_the_counted_thing(check: AskedObjectCheck) -> Non
 
 def test_help_for_a_thing_needs_a_sentence_about_help_for_it(check: AskedObjectCheck) -> None:
     asked = check.asked("Kan man få bistånd till körkort?")
-    analyze = check.analyzer.analyze
-
-    def source(sentence: str) -> Source:
-        terms = frozenset(analyze(sentence))
-        return Source(sentence, terms, terms, None)
-
     id_check = "Identiteten kontrolleras mot pass, nationellt id-kort eller svenskt körkort."
-    assert not check.satisfied(asked, source(id_check))
-    assert check.satisfied(asked, source("Bistånd till körkort beviljas inte."))
-    assert check.satisfied(asked, source("Kostnader för körkort betalas inte av nämnden."))
+    assert not check.satisfied(asked, alone(check, id_check))
+    assert check.satisfied(asked, alone(check, "Bistånd till körkort beviljas inte."))
+    assert check.satisfied(asked, alone(check, "Kostnader för körkort betalas inte av nämnden."))
     funeral = check.asked("Hur lång tid har anhöriga på sig att söka bistånd till begravningen?")
     deadline = "Ansökan ska lämnas innan begravningen beställs och senast tre månader efter."
-    assert check.satisfied(funeral, source(deadline))
+    assert check.satisfied(funeral, alone(check, deadline))
 
 
 def test_a_past_year_needs_a_document_in_force_then_or_naming_it(
@@ -218,27 +218,15 @@ def test_a_citation_of_a_retired_version_names_the_version_in_force(
 
 def test_a_breakdown_asked_for_needs_both_of_its_parts(check: AskedObjectCheck) -> None:
     asked = check.asked("Hur många av avvikelserna 2022 gällde kvinnor respektive män?")
-    analyze = check.analyzer.analyze
-
-    def source(sentence: str) -> Source:
-        terms = frozenset(analyze(sentence))
-        return Source(sentence, terms, terms | {"2022"}, None)
-
     total = "Gällande avvikelser har 35 stycken rapporterats under 2022."
     split = "Av avvikelserna gällde 20 kvinnor och 15 män."
-    assert not check.satisfied(asked, source(total))
-    assert check.satisfied(asked, source(split))
+    assert not check.satisfied(asked, alone(check, total, frozenset({"2022"})))
+    assert check.satisfied(asked, alone(check, split, frozenset({"2022"})))
 
 
 def test_the_size_of_a_thing_is_given_where_the_thing_is_named(check: AskedObjectCheck) -> None:
     asked = check.asked("Hur stort är det allmänna tandvårdsbidraget?")
-    analyze = check.analyzer.analyze
-
-    def source(sentence: str) -> Source:
-        terms = frozenset(analyze(sentence))
-        return Source(sentence, terms, terms, None)
-
     # Another amount, and the thing named without an amount, both fall short.
-    assert not check.satisfied(asked, source("Tandvård beviljas med högst 25 000 kr."))
-    assert not check.satisfied(asked, source("Tandvårdsbidraget ska alltid räknas av först."))
-    assert check.satisfied(asked, source("Det allmänna tandvårdsbidraget är 600 kr per år."))
+    assert not check.satisfied(asked, alone(check, "Tandvård beviljas med högst 25 000 kr."))
+    assert not check.satisfied(asked, alone(check, "Tandvårdsbidraget ska alltid räknas av först."))
+    assert check.satisfied(asked, alone(check, "Det allmänna tandvårdsbidraget är 600 kr per år."))
