@@ -17,7 +17,7 @@ from itertools import takewhile
 import numpy as np
 
 from assistant.answerability import AnswerabilityModel, QuestionWords, Signals, named_together
-from assistant.focus import AMOUNT, SENTENCE_BOUND, AskedObjectCheck, Source
+from assistant.focus import AMOUNT, SENTENCE_BOUND, AskedObjectCheck, Source, abbreviations
 from assistant.generation import GenerationRequest
 from assistant.lexical import SwedishAnalyzer
 from assistant.numbers import alternation, number_words
@@ -593,12 +593,15 @@ class ExtractiveGenerator:
     @staticmethod
     def _source(request: GenerationRequest, candidate: Candidate) -> Source:
         passage = request.passages[candidate.passage]
+        document = f"{passage.title} {passage.document}"
+        named = f"{document.replace('_', ' ')} {passage.section or ''} {passage.text}"
         return Source(
             candidate.text,
             candidate.nearby,
             candidate.passage_terms,
             passage.valid_from,
-            f"{passage.title} {passage.document}",
+            document,
+            abbreviations(named),
         )
 
     @staticmethod

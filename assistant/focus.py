@@ -17,7 +17,9 @@ candidate sentence names. Swedish marks it in a few regular places:
   krävs för att bli **familjehem**";
 - what help or support is for: "hjälp med **dusch**", "stöd till **körkort**";
 - what is paid for: "får vi betala för **blommor**";
-- the year: "vad gällde **2023**" needs a document in force then, or one naming it.
+- the year: "vad gällde **2023**" needs a document in force then, or one naming it;
+- the unit, by its abbreviation: "hur många avvikelser rapporterade **AMC**" is not
+  answered by a sentence about AMF and FUT.
 
 Each asked object must be named where the answer comes from: by the answering
 sentence or its section heading for amounts, costs and counts (the amount must be
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from assistant.lexical import TOKEN, SwedishAnalyzer
 from assistant.numbers import number_words
 from assistant.sentences import split_sentences
-from assistant.wordclass import WordClasses
+from assistant.wordclass import WordClasses, load_flags
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -51,12 +53,18 @@ COUNT = "count"  # named right after a number in the answering sentence itself
 PERIOD = "period"  # a year: named in the passage, or the document was in force then
 SUPPORT = "support"  # named near the sentence, which itself speaks of help given
 AMOUNT_OF = "amount_of"  # named in the sentence that gives the amount
+UNIT = "unit"  # an abbreviation: a passage about other units and not it is not about it
 INFLECTIONS = word_set("e en et er ar or n na t s es ens ets ers erna arna orna ernas arnas ornas")
 MIN_INFLECTED = 6
 SENTENCE_BOUND = frozenset({SENTENCE, COUNT, SUPPORT, AMOUNT_OF})
 # An amount in a sentence: "25 000 kr", "3 procent", "ett halvt prisbasbelopp".
 AMOUNT = re.compile(r"\d[\d\s]*\s?(?:kr|kronor|procent|%)|prisbasbelopp", re.IGNORECASE)
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# An abbreviation in capitals, with or without a genitive or a compound after it:
+# "AMC", "AMF:s", "FUTs", "FUT-teamet".
+ABBREVIATION = re.compile(r"\b[A-ZÅÄÖ]{2,6}(?=s?\b)")
+ROMAN = re.compile(r"[IVXLC]+")
+NOT_UNITS = word_set("OBS NB OK PS")
 COUNT_WORDS = number_words(2, 100)
 # Words that bound a number: between it and the counted noun before it.
 BOUNDS = word_set("upp till högst minst max maximalt cirka ca ungefär drygt knappt över totalt")
@@ -203,6 +211,22 @@ RESPECTIVE = (
 PURPOSE = re.compile(r"\b(?:till|för)\s+(?!exempel\b)(?P<np>[^?.!,]+)", re.IGNORECASE)
 
 
+def abbreviations(text: str) -> frozenset[str]:
+    """Return the capitalised abbreviations a text names, as written ("AMC", "FUT").
+
+    An abbreviation the Swedish dictionary knows (a law or an authority: "LSS", "IVO"),
+    a writer's mark ("OBS") and a Roman numeral are not a unit of the organisation.
+    """
+    known = load_flags()
+    return frozenset(
+        m.group(0)
+        for m in ABBREVIATION.finditer(text)
+        if m.group(0).lower() not in known
+        and m.group(0) not in NOT_UNITS
+        and not ROMAN.fullmatch(m.group(0))
+    )
+
+
 def asked_period(question: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     """Return the past years a question names as (first day, last day), if any."""
     years = [int(m.group(0)) for m in YEAR.finditer(question)]
@@ -228,6 +252,7 @@ class Source:
     passage_terms: frozenset[str]
     valid_from: str | None  # ISO date the document came into force
     document: str = ""  # the document's title and file name
+    units: frozenset[str] = frozenset()  # abbreviations the passage, heading or title name
 
 
 def noun_phrase(text: str, words: str) -> list[str]:
@@ -284,6 +309,9 @@ class AskedObjectCheck:
             if phrase:
                 found.append(AskedObject(phrase, scope, match.group(0)))
         found += [AskedObject((m.group(0),), PERIOD, m.group(0)) for m in YEAR.finditer(question)]
+        units = abbreviations(question)
+        if units:
+            found.append(AskedObject(tuple(sorted(units)), UNIT, " ".join(sorted(units))))
         return found
 
     def named(self, word: str, terms: frozenset[str] | set[str]) -> bool:
@@ -338,6 +366,11 @@ class AskedObjectCheck:
                 if not AMOUNT.search(where.sentence) or not all(
                     self.named(w, own) for w in obj.words
                 ):
+                    return False
+            elif obj.scope == UNIT:
+                # A passage that names other units and none of the asked ones is about
+                # those other units.
+                if where.units and not where.units & set(obj.words):
                     return False
             elif obj.scope == SUPPORT:
                 own = frozenset(self.analyzer.analyze(where.sentence))

@@ -14,6 +14,7 @@ from assistant.focus import (
     SUPPORT,
     AskedObjectCheck,
     Source,
+    abbreviations,
     asked_period,
 )
 from assistant.lexical import SwedishAnalyzer
@@ -230,3 +231,33 @@ def test_the_size_of_a_thing_is_given_where_the_thing_is_named(check: AskedObjec
     assert not check.satisfied(asked, alone(check, "Tandvård beviljas med högst 25 000 kr."))
     assert not check.satisfied(asked, alone(check, "Tandvårdsbidraget ska alltid räknas av först."))
     assert check.satisfied(asked, alone(check, "Det allmänna tandvårdsbidraget är 600 kr per år."))
+
+
+def test_a_passage_about_other_units_does_not_answer_for_the_asked_one(
+    check: AskedObjectCheck,
+) -> None:
+    asked = check.asked("Hur många avvikelser rapporterade Arbetsmarknadscentrum (AMC) under 2022?")
+    sentence = "Under 2022 rapporterades 35 avvikelser."
+    terms = frozenset(check.analyzer.analyze(sentence)) | {"2022"}
+
+    def within(units: set[str]) -> Source:
+        return Source(sentence, terms, terms, None, units=frozenset(units))
+
+    assert not check.satisfied(asked, within({"AMF", "FUT"}))
+    assert check.satisfied(asked, within({"AMF", "AMC"}))
+    # A passage naming no unit may well be about the asked one.
+    assert check.satisfied(asked, within(set()))
+
+
+@pytest.mark.parametrize(
+    ("text", "units"),
+    [
+        ("FUT-teamet och AMF:s enheter", {"FUT", "AMF"}),
+        ("FUTs granskning", {"FUT"}),
+        # Laws and authorities the dictionary knows, a writer's mark, a Roman numeral.
+        ("OBS! Anmäl till IVO enligt LSS, se kapitel IV.", set()),
+        ("Arbetsmarknadscentrum och SoL", set()),
+    ],
+)
+def test_abbreviations_of_units_are_read_as_written(text: str, units: set[str]) -> None:
+    assert abbreviations(text) == units
