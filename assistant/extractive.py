@@ -82,6 +82,16 @@ ANSWER_TYPES = tuple(
             r"\w*(kontoret|verket|myndigheten|kassan|nämnden|styrelsen|rätten|inspektionen)\b)",
         ),
         (r"telefonnummer|vilket nummer|numret till", r"\d{2,4}-\d"),
+        (
+            # Where a matter goes: to an authority, a court, a unit or a person.
+            r"\bvart\b|\bvilken (?:domstol|myndighet|instans)\b|"
+            r"\btill vilken (?:enhet|myndighet|domstol|instans|nämnd)\b",
+            r"\b(?:till|kontakta)\s+(?:\w+\s+){0,3}?\w*(?:rätten|nämnd|nämnden|myndighet|myndigheten|"
+            r"kontor|kontoret|verket|kassan|enhet|enheten|inspektionen|förvaltning|förvaltningen|"
+            r"polisen|jour|jouren|mottagning|mottagningen|socialtjänst|socialtjänsten|"
+            r"handläggare|handläggaren|handläggarna|chef|chefen|ansvarig)\b|"
+            r"\w*(?:rätten|domstolen|jouren)\b",
+        ),
     )
 )
 MAX_EMBEDDED = 12

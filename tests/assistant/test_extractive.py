@@ -113,3 +113,15 @@ def test_how_large_a_benefit_is_asks_for_an_amount() -> None:
     assert gives(question, "Tandvårdsbidraget är 600 kr per år.")
     # Size in general is no amount.
     assert not gives("Hur stor är risken att det händer igen?", "Risken är liten.")
+
+
+def test_where_a_matter_goes_asks_for_an_authority_a_court_or_a_unit() -> None:
+    question = "Hur lång tid har man på sig att överklaga, och vart går det?"
+    assert gives(question, "Beslutet överklagas till Kammarrätten i Stockholm inom tre veckor.")
+    assert not gives(question, "Överklagandet ska ha kommit in inom tre veckor.")
+    assert gives("Vart ska orosanmälan?", "Anmälan görs till utredningsenheten för barn och unga.")
+    assert gives("Vilken domstol prövar det?", "Det prövas av förvaltningsrätten.")
+    assert not gives("Vart ska orosanmälan?", "Anmälan ska göras skyndsamt och skriftligt.")
+    # The right help is not a place; the social services' on-call unit is.
+    assert not gives("Vart hänvisar vi?", "Medarbetarna ska kunna hänvisa till rätt hjälp.")
+    assert gives("Vart hänvisar vi?", "Efter kontorstid – erbjud hjälp att kontakta socialjouren.")
