@@ -71,6 +71,7 @@ BOUNDS = word_set("upp till högst minst max maximalt cirka ca ungefär drygt kn
 
 AMOUNT_QUESTION = re.compile(
     r"\b(hur mycket|vilket belopp|vilken summa|i kronor|hur stort belopp|kostar|kosta|"
+    r"högsta belopp(?:et)?|maxbelopp(?:et)?|"
     r"hur (?:stort|stor|höga?|högt) (?:är|blir))\b",
     re.IGNORECASE,
 )

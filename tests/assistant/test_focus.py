@@ -39,6 +39,7 @@ def check() -> AskedObjectCheck:
         ("Vilken ränta gäller på en avbetalningsplan?", ("ränta",), PASSAGE),
         ("Hur mycket beviljar vi till en ny cykel?", ("cykel",), SENTENCE),
         ("Hur mycket godtar vi för fönsterputs när någon flyttar?", ("fönsterputs",), SENTENCE),
+        ("Vad är högsta belopp för en tv?", ("tv",), SENTENCE),
         ("Vad kostar en auktoriserad tolk per timme?", ("auktoriserad", "tolk"), SENTENCE),
         (
             "Vad får en natt på vandrarhemmet Måsen kosta?",
