@@ -32,10 +32,12 @@ TIME_UNITS = (
     r"timm(?:e|ar|en)|minuter|kvartal)"
 )
 # A length of time: a number of units ("i fem år", "tre veckor", "ett halvår"), or an
-# end that is not a number ("så länge ärendet pågår", "fram till nästa vardag").
+# end that is not a number ("så länge ärendet pågår", "fram till nästa vardag"); not how
+# often ("en gång per halvår").
 DURATION = (
     rf"(?:\d+|\b(?:{NUMBER_WORD}|några|ett par|hela|halv))\s+"
-    rf"(?:\w+\s+)?{TIME_UNITS}\b|\bhalvår|\b(?:så länge|tills(?! vidare)|till dess|fram till)\b"
+    rf"(?:\w+\s+)?{TIME_UNITS}\b|(?<!per )(?<!varje )(?<!var )\bhalvår|"
+    r"\b(?:så länge|tills(?! vidare)|till dess|fram till)\b"
 )
 # A question that asks for an amount, a time, a count, a person or a number can only be
 # answered by a sentence that has one: this is what turns down near misses, where the

@@ -89,6 +89,8 @@ def test_how_long_asks_for_a_length_of_time_not_a_moment() -> None:
     assert not gives(question, "Utlämnandet registreras i utlämnandeloggen samma dag.")
     assert gives(question, "Uppgifterna i utlämnandeloggen gallras efter två år.")
     assert gives(question, "Loggen sparas så länge ärendet pågår.")
+    assert gives(question, "Loggen sparas i ett halvår.")
+    assert not gives(question, "Enhetschefen granskar utlämnandeloggen en gång per halvår.")
     assert gives("Hur lång tid tar utredningen?", "Den ska vara klar inom fyra månader.")
     # A moment still answers when something must be done.
     assert gives("När ska utlämnandet registreras?", "Det registreras samma dag.")
