@@ -152,13 +152,18 @@ HOUSEHOLD_NOUNS = ("vuxen", "vuxna", "barn", "förälder", "föräldrar")
 
 
 def replace_household(follow_up: str, previous: str) -> str | None:
-    """Put the follow-up's household ("två vuxna med två barn") in place of the old one."""
+    """Put the follow-up's household ("två vuxna med två barn") in place of the old one.
+
+    The household runs from its first counted member to the end of the follow-up, so
+    that what is said of it ("ett barn som är tio år") is not lost.
+    """
     rest = OPENING.sub("", follow_up).strip().rstrip("?.! ")
     counted = [m for m in COUNTED.finditer(rest) if m.group("noun").lower() in HOUSEHOLD_NOUNS]
     old = HOUSEHOLD.search(previous)
     if not counted or old is None:
         return None
-    household = rest[counted[0].start() : counted[-1].end()]
+    # What the follow-up says of the household after it stays: "ett barn som är tio år".
+    household = rest[counted[0].start() :]
     if old.start() == 0 or previous[: old.start()].rstrip().endswith((".", "?", "!")):
         household = household[0].upper() + household[1:]
     return f"{previous[: old.start()]}{household}{previous[old.end() :]}"

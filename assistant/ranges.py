@@ -2,10 +2,11 @@
 
 Delegation orders and amount tiers answer by ranges: "akut logi i högst tre nätter:
 förste socialsekreterare; i mer än tre nätter: enhetschef", "beslut över 10 000 kr
-fattas av förste socialsekreterare". A question about five nights or 15 000 kr is
-answered by the row or sentence whose range holds the number, not by the one that
-happens to share most words with it. Everything here is plain pattern matching on the
-text; the unit of a number is the word after it, compared by its index term.
+fattas av förste socialsekreterare", "Barn 7–14 år: 65 kr". A question about five
+nights, 15 000 kr or a ten-year-old is answered by the row or sentence whose range
+holds the number, not by the one that happens to share most words with it. Everything
+here is plain pattern matching on the text; the unit of a number is the word after it,
+compared by its index term.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ BOUND = re.compile(
     r"(?:(?:i|för|på)\s+)?(?P<n>" + NUMBER + r")\s+" + UNIT,
     re.IGNORECASE,
 )
+# An interval: "Barn 7–14 år", "1–2 vuxna", "3 000-5 000 kr".
+INTERVAL = re.compile(
+    r"(?<![\d-])(?P<low>" + NUMBER + r")\s*[–-]\s*(?P<high>" + NUMBER + r")\s+" + UNIT,
+    re.IGNORECASE,
+)
 QUANTITY = re.compile(r"(?P<n>" + NUMBER + r")\s+" + UNIT, re.IGNORECASE)
 YEAR = re.compile(r"(?:19|20)\d\d")
 # Units written more than one way.
@@ -58,6 +64,11 @@ class Bound:
     holds: Callable[[float, float], bool]
     value: float
     unit: str
+    upper: float | None = None  # an interval's end: "7–14 år" is at least 7 and at most 14
+
+    def admits(self, number: float) -> bool:
+        """Tell whether a number meets the bound."""
+        return self.holds(number, self.value) and (self.upper is None or number <= self.upper)
 
 
 def number_value(text: str) -> float | None:
@@ -91,6 +102,11 @@ class Ranges:
             op = OPERATORS[" ".join(match.group("op").lower().split())]
             if value is not None:
                 found.append(Bound(op, value, self.unit(match.group("unit"))))
+        for match in INTERVAL.finditer(text):
+            low, high = number_value(match.group("low")), number_value(match.group("high"))
+            if low is None or high is None or YEAR.fullmatch(match.group("low")) or low > high:
+                continue
+            found.append(Bound(operator.ge, low, self.unit(match.group("unit")), high))
         return found
 
     def quantities(self, text: str) -> list[tuple[float, str]]:
@@ -125,11 +141,14 @@ class Ranges:
         for value, unit in self.quantities(question):
             own = [b for b in bounds if b.unit == unit]
             if own:
-                verdicts.append(any(b.holds(value, b.value) for b in own))
+                verdicts.append(any(b.admits(value) for b in own))
         if not verdicts:
             return 0
         return 1 if any(verdicts) else -1
 
     def strip_bounds(self, text: str) -> str:
-        """Return the text without its bounded numbers ("högst tre nätter" is no count)."""
-        return BOUND.sub(" ", text)
+        """Return the text without its bounded numbers ("högst tre nätter", "7–14 år").
+
+        Neither is a count of things.
+        """
+        return INTERVAL.sub(" ", BOUND.sub(" ", text))

@@ -78,6 +78,11 @@ def analyzer() -> SwedishAnalyzer:
             "och om det är två vuxna med två barn?",
             "Två vuxna med två barn flyttar. Hur mycket hemutrustning kan vi bevilja?",
         ),
+        (
+            "Hur mycket blir akuta matpengar per dag för en ensam vuxen?",
+            "och för ett barn som är tio år?",
+            "Hur mycket blir akuta matpengar per dag för ett barn som är tio år?",
+        ),
     ],
 )
 def test_the_follow_up_detail_replaces_the_old_one(

@@ -58,3 +58,17 @@ def test_years_articles_and_periods_are_not_bounded_quantities(ranges: Ranges) -
     # "under tre månader" is a period as often as a bound: it bounds nothing.
     assert ranges.fit("Räcker tre månader?", "Kontoutdrag under tre månader ska lämnas.") == 0
     assert "tre nätter" not in ranges.strip_bounds(ROWS[1])
+
+
+def test_the_row_whose_interval_holds_the_number_fits(ranges: Ranges) -> None:
+    rows = [
+        "Hushållsmedlem: Barn 0–6 år; Belopp per dag: 50 kr.",
+        "Hushållsmedlem: Barn 7–14 år; Belopp per dag: 65 kr.",
+        "Hushållsmedlem: Barn 15-17 år; Belopp per dag: 80 kr.",
+    ]
+    question = "Hur mycket blir matpengarna för ett barn som är tio år?"
+    assert [ranges.fit(question, row) for row in rows] == [-1, 1, -1]
+    # An interval is no count of years, and a date or a phone number is no interval.
+    assert "14 år" not in ranges.strip_bounds(rows[1])
+    assert ranges.bounds("Första rapport 2024-10-15.") == []
+    assert ranges.bounds("Ring 08-465 004 90 på dagtid.") == []
