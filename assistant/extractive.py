@@ -291,6 +291,7 @@ class Candidate:
     coverage: float = 0.0
     dense: float = 0.0
     score: float = 0.0
+    units: frozenset[str] = frozenset()  # abbreviations its passage, heading or title name
 
 
 class ExtractiveGenerator:
@@ -533,6 +534,8 @@ class ExtractiveGenerator:
             terms = [frozenset(self.analyzer.analyze(s)) for s in sentences]
             heading = frozenset(self.analyzer.analyze(f"{passage.title} {passage.section or ''}"))
             passage_terms = heading.union(*terms)
+            document = f"{passage.title} {passage.document}".replace("_", " ")
+            units = abbreviations(f"{document} {passage.section or ''} {passage.text}")
             for position, (sentence, own_terms) in enumerate(zip(sentences, terms, strict=True)):
                 if sentence.rstrip(".!?:; ") in request.exclude:
                     continue
@@ -554,6 +557,7 @@ class ExtractiveGenerator:
                         nearby,
                         passage_terms,
                         coverage,
+                        units=units,
                     )
                 )
         return candidates
@@ -605,15 +609,13 @@ class ExtractiveGenerator:
     @staticmethod
     def _source(request: GenerationRequest, candidate: Candidate) -> Source:
         passage = request.passages[candidate.passage]
-        document = f"{passage.title} {passage.document}"
-        named = f"{document.replace('_', ' ')} {passage.section or ''} {passage.text}"
         return Source(
             candidate.text,
             candidate.nearby,
             candidate.passage_terms,
             passage.valid_from,
-            document,
-            abbreviations(named),
+            f"{passage.title} {passage.document}",
+            candidate.units,
         )
 
     @staticmethod

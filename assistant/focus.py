@@ -310,9 +310,9 @@ class AskedObjectCheck:
             if phrase:
                 found.append(AskedObject(phrase, scope, match.group(0)))
         found += [AskedObject((m.group(0),), PERIOD, m.group(0)) for m in YEAR.finditer(question)]
-        units = abbreviations(question)
+        units = tuple(sorted(abbreviations(question)))
         if units:
-            found.append(AskedObject(tuple(sorted(units)), UNIT, " ".join(sorted(units))))
+            found.append(AskedObject(units, UNIT, " ".join(units)))
         return found
 
     def named(self, word: str, terms: frozenset[str] | set[str]) -> bool:
